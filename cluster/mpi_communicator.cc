@@ -1,0 +1,207 @@
+// MPI_COMM_WORLD behind the Communicator interface. Only this file includes mpi.h.
+// Only the C API is used; skip the deprecated C++ bindings and their warnings.
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
+#include <mpi.h>
+
+#include <climits>
+#include <cstdlib>
+#include <memory>
+#include <numeric>
+
+#include "absl/strings/str_cat.h"
+#include "cluster/communicator.h"
+
+namespace wordmill {
+namespace {
+
+absl::Status MpiStatus(int code, const char* what) {
+  if (code == MPI_SUCCESS) return absl::OkStatus();
+  char message[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, message, &length);
+  return absl::InternalError(absl::StrCat(what, ": ", std::string(message, length)));
+}
+
+absl::Status CheckSize(size_t bytes, const char* what) {
+  if (bytes > static_cast<size_t>(INT_MAX)) {
+    return absl::InternalError(
+        absl::StrCat(what, ": ", bytes, " bytes exceed MPI's 2 GiB message limit"));
+  }
+  return absl::OkStatus();
+}
+
+MPI_Op ToMpi(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::kSum:
+      return MPI_SUM;
+    case ReduceOp::kMin:
+      return MPI_MIN;
+    case ReduceOp::kMax:
+      return MPI_MAX;
+  }
+  return MPI_SUM;
+}
+
+class MpiCommunicator final : public Communicator {
+ public:
+  MpiCommunicator() {
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    // Errors come back as codes so that they become Status values instead of aborting.
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_Comm local;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local);
+    MPI_Comm_size(local, &local_size_);
+    MPI_Comm_free(&local);
+  }
+  ~MpiCommunicator() override { MPI_Finalize(); }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  int local_size() const override { return local_size_; }
+
+  absl::Status AllToAll(const std::vector<std::string>& send,
+                        std::vector<std::string>* recv) override {
+    if (static_cast<int>(send.size()) != size_) {
+      return absl::InvalidArgumentError("AllToAll: send.size() != size()");
+    }
+    std::vector<int> send_counts(size_), send_displs(size_), recv_counts(size_), recv_displs(size_);
+    size_t total_send = 0;
+    for (int r = 0; r < size_; ++r) {
+      if (auto s = CheckSize(send[r].size(), "AllToAll"); !s.ok()) return s;
+      send_counts[r] = static_cast<int>(send[r].size());
+      total_send += send[r].size();
+    }
+    if (auto s = CheckSize(total_send, "AllToAll"); !s.ok()) return s;
+    std::string send_buffer;
+    send_buffer.reserve(total_send);
+    for (int r = 0; r < size_; ++r) {
+      send_displs[r] = static_cast<int>(send_buffer.size());
+      send_buffer.append(send[r]);
+    }
+    if (auto s = MpiStatus(MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1,
+                                        MPI_INT, MPI_COMM_WORLD),
+                           "MPI_Alltoall");
+        !s.ok()) {
+      return s;
+    }
+    size_t total_recv = 0;
+    for (int r = 0; r < size_; ++r) {
+      recv_displs[r] = static_cast<int>(total_recv);
+      total_recv += recv_counts[r];
+      if (auto s = CheckSize(total_recv, "AllToAll"); !s.ok()) return s;
+    }
+    std::string recv_buffer(total_recv, '\0');
+    if (auto s = MpiStatus(MPI_Alltoallv(send_buffer.data(), send_counts.data(), send_displs.data(),
+                                         MPI_BYTE, recv_buffer.data(), recv_counts.data(),
+                                         recv_displs.data(), MPI_BYTE, MPI_COMM_WORLD),
+                           "MPI_Alltoallv");
+        !s.ok()) {
+      return s;
+    }
+    recv->resize(size_);
+    for (int r = 0; r < size_; ++r) {
+      (*recv)[r].assign(recv_buffer, recv_displs[r], recv_counts[r]);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status AllReduce(absl::Span<int64_t> values, ReduceOp op) override {
+    return Reduce(values.data(), values.size(), MPI_INT64_T, op);
+  }
+  absl::Status AllReduce(absl::Span<double> values, ReduceOp op) override {
+    return Reduce(values.data(), values.size(), MPI_DOUBLE, op);
+  }
+  absl::Status AllReduce(absl::Span<float> values, ReduceOp op) override {
+    return Reduce(values.data(), values.size(), MPI_FLOAT, op);
+  }
+
+  absl::Status Broadcast(std::string* data, int root) override {
+    int64_t length = static_cast<int64_t>(data->size());
+    if (auto s = MpiStatus(MPI_Bcast(&length, 1, MPI_INT64_T, root, MPI_COMM_WORLD), "MPI_Bcast");
+        !s.ok()) {
+      return s;
+    }
+    if (auto s = CheckSize(static_cast<size_t>(length), "Broadcast"); !s.ok()) return s;
+    data->resize(static_cast<size_t>(length));
+    return MpiStatus(
+        MPI_Bcast(data->data(), static_cast<int>(length), MPI_BYTE, root, MPI_COMM_WORLD),
+        "MPI_Bcast");
+  }
+
+  absl::Status Gather(const std::string& send, std::vector<std::string>* recv, int root) override {
+    if (auto s = CheckSize(send.size(), "Gather"); !s.ok()) return s;
+    int count = static_cast<int>(send.size());
+    std::vector<int> counts(size_), displs(size_);
+    if (auto s = MpiStatus(
+            MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, root, MPI_COMM_WORLD),
+            "MPI_Gather");
+        !s.ok()) {
+      return s;
+    }
+    size_t total = 0;
+    if (rank_ == root) {
+      for (int r = 0; r < size_; ++r) {
+        displs[r] = static_cast<int>(total);
+        total += counts[r];
+        if (auto s = CheckSize(total, "Gather"); !s.ok()) return s;
+      }
+    }
+    std::string buffer(total, '\0');
+    if (auto s = MpiStatus(MPI_Gatherv(send.data(), count, MPI_BYTE, buffer.data(), counts.data(),
+                                       displs.data(), MPI_BYTE, root, MPI_COMM_WORLD),
+                           "MPI_Gatherv");
+        !s.ok()) {
+      return s;
+    }
+    recv->clear();
+    if (rank_ == root) {
+      recv->resize(size_);
+      for (int r = 0; r < size_; ++r) (*recv)[r].assign(buffer, displs[r], counts[r]);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Barrier() override { return MpiStatus(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
+
+ private:
+  absl::Status Reduce(void* data, size_t n, MPI_Datatype type, ReduceOp op) {
+    if (n > static_cast<size_t>(INT_MAX)) return CheckSize(n, "AllReduce");
+    return MpiStatus(
+        MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(n), type, ToMpi(op), MPI_COMM_WORLD),
+        "MPI_Allreduce");
+  }
+
+  int rank_ = 0;
+  int size_ = 1;
+  int local_size_ = 1;
+};
+
+bool LaunchedByMpi() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK",
+                           "MV2_COMM_WORLD_SIZE", "SLURM_STEP_NUM_TASKS"}) {
+    if (std::getenv(name) != nullptr) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::unique_ptr<Communicator> CreateCommunicator(int* argc, char*** argv) {
+  if (!LaunchedByMpi()) return CreateLocalCommunicator();
+  int provided = 0;
+  MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+  return std::make_unique<MpiCommunicator>();
+}
+
+void AbortJob(int exit_code) {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, exit_code);
+  std::exit(exit_code);
+}
+
+}  // namespace wordmill

@@ -1,0 +1,102 @@
+#include "pipeline/commands.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "formats/record_file.h"
+#include "formats/wordmill.pb.h"
+#include "pipeline/spec_flags.h"
+
+namespace wordmill {
+
+int ExitCodeFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return 0;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kPermissionDenied:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+int FinishWithStatus(const absl::Status& status, Communicator* comm) {
+  if (!status.ok() && status.code() != absl::StatusCode::kAborted) {
+    std::fprintf(stderr, "wordmill: error: %s\n", std::string(status.message()).c_str());
+  }
+  absl::StatusOr<int64_t> code = comm->MaxInt64(ExitCodeFor(status));
+  return code.ok() ? static_cast<int>(*code) : 1;
+}
+
+int RunInspectCommand(const std::vector<std::string>& args, Communicator* comm) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::printf(
+        "usage: wordmill inspect FILE...\n\nVerifies every block of wordmill record files "
+        "(magic, header, checksums, sizes, counts) and prints each header. Exit 2 if any file is "
+        "corrupt or truncated.\n");
+    return args.empty() ? 2 : 0;
+  }
+  absl::Status status;
+  for (const std::string& path : args) {
+    absl::StatusOr<std::unique_ptr<RecordReader>> reader = RecordReader::Open(path);
+    if (!reader.ok()) {
+      status = reader.status();
+      break;
+    }
+    absl::string_view record;
+    int64_t records = 0, bytes = 0;
+    absl::StatusOr<bool> more;
+    while ((more = (*reader)->Next(&record)).ok() && *more) {
+      ++records;
+      bytes += static_cast<int64_t>(record.size());
+    }
+    if (!more.ok()) {
+      status = more.status();
+      break;
+    }
+    if (comm->rank() == 0) {
+      const RecordFileHeader& h = (*reader)->header();
+      std::printf("%s: ok: %lld records (%lld bytes) in %llu blocks, type %s, format v%u\n",
+                  path.c_str(), static_cast<long long>(records), static_cast<long long>(bytes),
+                  static_cast<unsigned long long>(h.block_count()), h.record_type().c_str(),
+                  h.format_version());
+      for (const auto& [key, value] : h.metadata()) {
+        std::printf("  %s: %s\n", key.c_str(), value.c_str());
+      }
+      if (!h.spec_type().empty()) {
+        std::printf("  spec (%s):\n    %s\n", h.spec_type().c_str(),
+                    absl::StrJoin(absl::StrSplit(h.spec_text(), '\n', absl::SkipEmpty()), "\n    ")
+                        .c_str());
+      }
+    }
+  }
+  return FinishWithStatus(status, comm);
+}
+
+int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm) {
+  if (!args.empty() && args[0] == "vocab") return RunVocabCommand({"--help"}, comm);
+  if (!args.empty() && args[0] == "inspect") return RunInspectCommand({"--help"}, comm);
+  if (comm->rank() == 0) {
+    std::printf(
+        "wordmill: corpora to vocabularies, co-occurrence counts and embeddings, across the ranks "
+        "of an MPI job.\n\n"
+        "usage: [mpirun -np N] wordmill COMMAND [flags]\n\n"
+        "Commands:\n"
+        "  vocab     read the corpus once across ranks and threads; write the global vocabulary\n"
+        "  inspect   verify and describe wordmill record files\n"
+        "  help      this text; `wordmill help COMMAND` or `wordmill COMMAND --help` for flags\n\n"
+        "Every flag maps to a field of formats/wordmill.proto; `--print-spec` prints the effective "
+        "spec.\n");
+  }
+  return 0;
+}
+
+}  // namespace wordmill

@@ -1,0 +1,29 @@
+// The wordmill binary: picks the subcommand and hands over; all logic lives in the libraries.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cluster/communicator.h"
+#include "pipeline/commands.h"
+
+int main(int argc, char** argv) {
+  std::unique_ptr<wordmill::Communicator> comm = wordmill::CreateCommunicator(&argc, &argv);
+  const std::string command = argc > 1 ? argv[1] : "help";
+  const std::vector<std::string> args(argv + std::min(argc, 2), argv + argc);
+  int code;
+  if (command == "vocab") {
+    code = wordmill::RunVocabCommand(args, comm.get());
+  } else if (command == "inspect") {
+    code = wordmill::RunInspectCommand(args, comm.get());
+  } else if (command == "help" || command == "--help" || command == "-h") {
+    code = wordmill::RunHelpCommand(args, comm.get());
+  } else {
+    if (comm->rank() == 0) {
+      std::fprintf(stderr, "wordmill: unknown command '%s' (try `wordmill help`)\n",
+                   command.c_str());
+    }
+    code = 2;
+  }
+  comm.reset();  // MPI_Finalize before exit
+  return code;
+}

@@ -1,0 +1,85 @@
+#include "tests/test_util.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <zstd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace wordmill::testing {
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = std::string(base && *base ? base : "/tmp") + "/wordmill_test.XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+void WriteFile(const std::string& path, const std::string& contents) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void WriteZstdFile(const std::string& path, const std::string& contents) {
+  // With a content checksum, as the zstd command line writes by default.
+  std::string compressed(ZSTD_compressBound(contents.size()), '\0');
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  size_t n =
+      ZSTD_compress2(cctx, compressed.data(), compressed.size(), contents.data(), contents.size());
+  ZSTD_freeCCtx(cctx);
+  if (ZSTD_isError(n)) throw std::runtime_error("zstd compression failed");
+  compressed.resize(n);
+  WriteFile(path, compressed);
+}
+
+CommandResult Run(const std::string& command) {
+  CommandResult result;
+  std::string full = command + " 2>&1";
+  FILE* pipe = popen(full.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[65536];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
+  int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string WordmillBin() {
+  const char* bin = std::getenv("WORDMILL_BIN");
+  return bin ? bin : "wordmill";
+}
+
+std::string MpiWordmill(int ranks) {
+  return "mpirun --oversubscribe --bind-to none -np " + std::to_string(ranks) + " " + WordmillBin();
+}
+
+std::string SharedDir() {
+  const char* shared = std::getenv("WORDMILL_SHARED");
+  if (shared == nullptr) return "";
+  struct stat st;
+  if (stat(shared, &st) != 0 || !S_ISDIR(st.st_mode)) return "";
+  return shared;
+}
+
+}  // namespace wordmill::testing

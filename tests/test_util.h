@@ -1,0 +1,41 @@
+// Helpers shared by the tests: temporary directories, files, running the wordmill binary.
+#ifndef WORDMILL_TESTS_TEST_UTIL_H_
+#define WORDMILL_TESTS_TEST_UTIL_H_
+
+#include <string>
+
+namespace wordmill::testing {
+
+// A fresh empty directory under $TMPDIR (or /tmp), removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+void WriteFile(const std::string& path, const std::string& contents);
+std::string ReadFile(const std::string& path);
+// Compresses `contents` with zstd into `path`.
+void WriteZstdFile(const std::string& path, const std::string& contents);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+// Runs a shell command, capturing its output.
+CommandResult Run(const std::string& command);
+
+// The wordmill binary ($WORDMILL_BIN), and `mpirun --oversubscribe -np N <wordmill>`.
+std::string WordmillBin();
+std::string MpiWordmill(int ranks);
+// ../shared, or "" if it does not exist (tests then GTEST_SKIP with the path in the message).
+std::string SharedDir();
+
+}  // namespace wordmill::testing
+
+#endif  // WORDMILL_TESTS_TEST_UTIL_H_

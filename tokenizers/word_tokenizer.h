@@ -1,0 +1,83 @@
+// The word tokenizer: UTF-8 validation, Unicode normalization and case folding (utf8proc), and
+// splitting into words of letters, marks and digits.
+//
+// A line is cut at Unicode whitespace into runs. An all-ASCII run takes a table-driven fast
+// path (lower-casing and splitting on non-alphanumerics, which is exactly what NFKC_Casefold
+// and the Unicode categories give for ASCII). Any other run is validated (invalid sequences
+// replaced by U+FFFD or dropped, and counted), normalized as a whole (NFKC + case folding by
+// default) into a reused code-point buffer, and split: letters (L*), marks (M*), numbers (N*)
+// and U+FFFD are word characters, everything else separates words; with keep_inner_punct an
+// apostrophe or hyphen between two word characters stays inside the word. Tokens longer than
+// max_token_bytes are dropped and counted. After warm-up no call allocates.
+#ifndef WORDMILL_TOKENIZERS_WORD_TOKENIZER_H_
+#define WORDMILL_TOKENIZERS_WORD_TOKENIZER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "formats/wordmill.pb.h"
+
+namespace wordmill {
+
+// The tokens of one call, stored contiguously: token i is bytes [begin(i), end(i)).
+class TokenList {
+ public:
+  void clear() {
+    bytes_.clear();
+    ends_.clear();
+  }
+  size_t size() const { return ends_.size(); }
+  bool empty() const { return ends_.empty(); }
+  absl::string_view operator[](size_t i) const {
+    const uint32_t begin = i == 0 ? 0 : ends_[i - 1];
+    return absl::string_view(bytes_.data() + begin, ends_[i] - begin);
+  }
+  // Appends one token (used by the tokenizer).
+  void Add(absl::string_view token) {
+    bytes_.append(token.data(), token.size());
+    ends_.push_back(static_cast<uint32_t>(bytes_.size()));
+  }
+  std::string& bytes() { return bytes_; }
+  void CloseToken() { ends_.push_back(static_cast<uint32_t>(bytes_.size())); }
+
+ private:
+  std::string bytes_;
+  std::vector<uint32_t> ends_;
+};
+
+struct TokenizerCounters {
+  int64_t tokens = 0;
+  int64_t invalid_utf8_sequences = 0;
+  int64_t long_tokens_dropped = 0;
+};
+
+class WordTokenizer {
+ public:
+  explicit WordTokenizer(const TokenizerSpec& spec);
+
+  // Replaces *out with the tokens of `text` (any length; typically one line/paragraph).
+  // Lines above 4 GiB are not supported (callers cap lines far below that).
+  void Tokenize(absl::string_view text, TokenList* out);
+
+  const TokenizerCounters& counters() const { return counters_; }
+  void ResetCounters() { counters_ = TokenizerCounters(); }
+
+ private:
+  void TokenizeAsciiRun(const char* begin, const char* end, TokenList* out);
+  void TokenizeUnicodeRun(const char* begin, const char* end, TokenList* out);
+  // Appends `token` to *out unless it is over the length limit (then counts the drop).
+  void Emit(absl::string_view token, TokenList* out);
+
+  TokenizerSpec spec_;
+  int utf8proc_options_ = 0;
+  TokenizerCounters counters_;
+  std::string valid_;                // the current run after UTF-8 repair
+  std::vector<int32_t> codepoints_;  // normalization buffer (reused)
+  std::string token_;                // the token being built (reused)
+};
+
+}  // namespace wordmill
+
+#endif  // WORDMILL_TOKENIZERS_WORD_TOKENIZER_H_

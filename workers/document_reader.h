@@ -1,0 +1,54 @@
+// Reading one work unit as a stream of paragraphs, whatever the file's format.
+//
+// The layers: a ByteSource (a byte range of a plain file, or a streamed zstd file) feeds a
+// line splitter (handles CRLF, skips lines over max_line_bytes without buffering them), and a
+// format reader (plain, WikiExtractor, Brown, JSONL) turns lines into paragraphs of text and
+// document boundaries. The factory OpenDocumentReader picks the format reader.
+#ifndef WORDMILL_WORKERS_DOCUMENT_READER_H_
+#define WORDMILL_WORKERS_DOCUMENT_READER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "formats/wordmill.pb.h"
+#include "workers/input_files.h"
+#include "workers/shard_plan.h"
+
+namespace wordmill {
+
+struct Paragraph {
+  absl::string_view text;        // valid until the next call to Next()
+  bool starts_document = false;  // the first paragraph of a new document
+};
+
+struct ReaderCounters {
+  int64_t stored_bytes = 0;        // bytes of the unit as stored (compressed size for .zst)
+  int64_t uncompressed_bytes = 0;  // bytes after decompression
+  int64_t lines = 0;               // lines of the unit (including markup and blank lines)
+  int64_t documents = 0;
+  int64_t long_lines_skipped = 0;
+};
+
+class DocumentReader {
+ public:
+  virtual ~DocumentReader() = default;
+  // Returns true and fills *paragraph, or false at the end of the unit. Errors name the file
+  // and the byte offset (for zstd: the offset in the decompressed stream and the compressed
+  // bytes consumed) or line number: corrupt or truncated zstd data, a JSONL line that is not
+  // a JSON object, an I/O error.
+  virtual absl::StatusOr<bool> Next(Paragraph* paragraph) = 0;
+  virtual const ReaderCounters& counters() const = 0;
+};
+
+// Opens `unit` of `file`. If `progress_bytes` is not null, stored bytes consumed are added to
+// it as reading proceeds (relaxed atomics, for the progress line).
+absl::StatusOr<std::unique_ptr<DocumentReader>> OpenDocumentReader(
+    const InputFile& file, const WorkUnit& unit, const InputSpec& spec,
+    std::atomic<int64_t>* progress_bytes = nullptr);
+
+}  // namespace wordmill
+
+#endif  // WORDMILL_WORKERS_DOCUMENT_READER_H_

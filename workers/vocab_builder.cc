@@ -1,0 +1,379 @@
+#include "workers/vocab_builder.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "tokenizers/word_tokenizer.h"
+#include "workers/document_reader.h"
+#include "workers/progress.h"
+#include "workers/shard_plan.h"
+#include "workers/wire.h"
+#include "workers/word_counter.h"
+
+namespace wordmill {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What one thread (and then one rank) counted besides the words.
+struct LocalTotals {
+  ReaderCounters reader;
+  TokenizerCounters tokenizer;
+  void Add(const ReaderCounters& r, const TokenizerCounters& t) {
+    reader.stored_bytes += r.stored_bytes;
+    reader.uncompressed_bytes += r.uncompressed_bytes;
+    reader.lines += r.lines;
+    reader.documents += r.documents;
+    reader.long_lines_skipped += r.long_lines_skipped;
+    tokenizer.tokens += t.tokens;
+    tokenizer.invalid_utf8_sequences += t.invalid_utf8_sequences;
+    tokenizer.long_tokens_dropped += t.long_tokens_dropped;
+  }
+};
+
+std::string EncodeFiles(const std::vector<InputFile>& files) {
+  std::string out;
+  PutVarint(&out, files.size());
+  for (const InputFile& f : files) {
+    PutBytes(&out, f.path);
+    PutVarint(&out, static_cast<uint64_t>(f.size));
+    PutVarint(&out, static_cast<uint64_t>(f.compression));
+    PutVarint(&out, static_cast<uint64_t>(f.format));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<InputFile>> DecodeFiles(absl::string_view data) {
+  WireReader reader(data);
+  uint64_t n = 0;
+  if (!reader.GetVarint(&n)) return absl::InternalError("bad file list");
+  std::vector<InputFile> files(n);
+  for (InputFile& f : files) {
+    absl::string_view path;
+    uint64_t size, compression, format;
+    if (!reader.GetBytes(&path) || !reader.GetVarint(&size) || !reader.GetVarint(&compression) ||
+        !reader.GetVarint(&format)) {
+      return absl::InternalError("bad file list");
+    }
+    f.path = std::string(path);
+    f.size = static_cast<int64_t>(size);
+    f.compression = static_cast<Compression>(compression);
+    f.format = static_cast<InputFormat>(format);
+  }
+  return files;
+}
+
+// Rank 0 expands the inputs (one metadata scan of the file system, not one per rank).
+absl::StatusOr<std::vector<InputFile>> ShareFileList(const InputSpec& spec, Communicator* comm) {
+  std::string encoded;
+  absl::Status status;
+  if (comm->rank() == 0) {
+    absl::StatusOr<std::vector<InputFile>> files = ExpandInputs(spec);
+    if (files.ok()) {
+      encoded = EncodeFiles(*files);
+    } else {
+      status = files.status();
+    }
+  }
+  if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
+  if (absl::Status s = comm->Broadcast(&encoded, 0); !s.ok()) return s;
+  return DecodeFiles(encoded);
+}
+
+// Reads and counts this rank's units with `threads` threads.
+class RankCounter {
+ public:
+  RankCounter(const VocabCommand& spec, const std::vector<InputFile>& files,
+              std::vector<WorkUnit> units, int threads, ProgressCounters* progress)
+      : spec_(spec), files_(files), units_(std::move(units)), progress_(progress) {
+    const int64_t budget = spec.vocabulary().vocab_memory_mb() << 20;
+    for (int t = 0; t < threads; ++t) counters_.emplace_back(budget / 2 / threads);
+    totals_.resize(threads);
+  }
+
+  absl::Status Run() {
+    std::vector<std::thread> threads;
+    for (size_t t = 1; t < counters_.size(); ++t) threads.emplace_back([this, t] { Work(t); });
+    Work(0);
+    for (std::thread& thread : threads) thread.join();
+    return first_error_;
+  }
+
+  // Merges every thread's table into the first and returns it with the summed totals.
+  WordCounter TakeMerged(LocalTotals* totals) {
+    for (size_t t = 1; t < counters_.size(); ++t) counters_[0].MergeFrom(&counters_[t]);
+    for (const LocalTotals& local : totals_) totals->Add(local.reader, local.tokenizer);
+    return std::move(counters_[0]);
+  }
+
+ private:
+  void Work(size_t t) {
+    WordTokenizer tokenizer(spec_.tokenizer());
+    TokenList tokens;
+    WordCounter& counter = counters_[t];
+    while (!failed_.load(std::memory_order_relaxed)) {
+      const size_t index = next_unit_.fetch_add(1);
+      if (index >= units_.size()) break;
+      const WorkUnit& unit = units_[index];
+      absl::Status status =
+          CountUnit(files_[unit.file_index], unit, &tokenizer, &tokens, &counter, &totals_[t]);
+      if (!status.ok()) {
+        std::lock_guard<std::mutex> lock(error_mutex_);
+        if (first_error_.ok()) first_error_ = status;
+        failed_ = true;
+      }
+    }
+    totals_[t].tokenizer = tokenizer.counters();
+  }
+
+  absl::Status CountUnit(const InputFile& file, const WorkUnit& unit, WordTokenizer* tokenizer,
+                         TokenList* tokens, WordCounter* counter, LocalTotals* totals) {
+    absl::StatusOr<std::unique_ptr<DocumentReader>> reader =
+        OpenDocumentReader(file, unit, spec_.input(), &progress_->bytes);
+    if (!reader.ok()) return reader.status();
+    Paragraph paragraph;
+    while (true) {
+      absl::StatusOr<bool> more = (*reader)->Next(&paragraph);
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      tokenizer->Tokenize(paragraph.text, tokens);
+      for (size_t i = 0; i < tokens->size(); ++i) counter->Add((*tokens)[i]);
+      progress_->tokens.fetch_add(static_cast<int64_t>(tokens->size()), std::memory_order_relaxed);
+    }
+    totals->Add((*reader)->counters(), TokenizerCounters());
+    return absl::OkStatus();
+  }
+
+  const VocabCommand& spec_;
+  const std::vector<InputFile>& files_;
+  std::vector<WorkUnit> units_;
+  ProgressCounters* progress_;
+  std::vector<WordCounter> counters_;
+  std::vector<LocalTotals> totals_;
+  std::atomic<size_t> next_unit_{0};
+  std::atomic<bool> failed_{false};
+  std::mutex error_mutex_;
+  absl::Status first_error_;
+};
+
+int OwnerOf(absl::string_view word, int ranks) {
+  return static_cast<int>(XXH3_64bits(word.data(), word.size()) % static_cast<uint64_t>(ranks));
+}
+
+// Routes every local entry to its owner in bounded all-to-all rounds; returns the owner table.
+absl::StatusOr<WordCounter> ExchangeByOwner(const WordCounter& local, int64_t owner_budget,
+                                            int64_t batch_bytes, Communicator* comm) {
+  WordCounter owned(owner_budget);
+  auto it = local.begin();
+  std::vector<std::string> send(comm->size()), recv;
+  while (true) {
+    for (std::string& s : send) s.clear();
+    int64_t queued = 0;
+    for (; it != local.end() && queued < batch_bytes; ++it) {
+      std::string& out = send[OwnerOf(it->first, comm->size())];
+      const size_t before = out.size();
+      PutBytes(&out, it->first);
+      PutVarint(&out, static_cast<uint64_t>(it->second));
+      queued += static_cast<int64_t>(out.size() - before);
+    }
+    if (absl::Status s = comm->AllToAll(send, &recv); !s.ok()) return s;
+    for (const std::string& batch : recv) {
+      WireReader reader(batch);
+      absl::string_view word;
+      uint64_t count;
+      while (!reader.done()) {
+        if (!reader.GetBytes(&word) || !reader.GetVarint(&count)) {
+          return absl::InternalError("malformed vocabulary exchange batch");
+        }
+        owned.Add(word, static_cast<int64_t>(count));
+      }
+    }
+    absl::StatusOr<int64_t> pending = comm->MaxInt64(it != local.end() ? 1 : 0);
+    if (!pending.ok()) return pending.status();
+    if (*pending == 0) return owned;
+  }
+}
+
+// The owner's part of the final vocabulary: min_count applied, sorted, cut to max_size.
+Vocabulary OwnedVocabulary(const WordCounter& owned, const VocabularySpec& spec) {
+  Vocabulary part;
+  owned.ForEach([&](absl::string_view word, int64_t count) {
+    if (count >= spec.min_count()) part.push_back({std::string(word), count});
+  });
+  SortVocabulary(&part);
+  if (spec.max_size() > 0 && static_cast<int64_t>(part.size()) > spec.max_size()) {
+    part.resize(spec.max_size());
+  }
+  return part;
+}
+
+std::string EncodeVocabulary(const Vocabulary& vocab) {
+  std::string out;
+  for (const VocabWord& w : vocab) {
+    PutBytes(&out, w.word);
+    PutVarint(&out, static_cast<uint64_t>(w.count));
+  }
+  return out;
+}
+
+absl::Status DecodeVocabularyInto(absl::string_view data, Vocabulary* vocab) {
+  WireReader reader(data);
+  absl::string_view word;
+  uint64_t count;
+  while (!reader.done()) {
+    if (!reader.GetBytes(&word) || !reader.GetVarint(&count)) {
+      return absl::InternalError("malformed vocabulary broadcast");
+    }
+    vocab->push_back({std::string(word), static_cast<int64_t>(count)});
+  }
+  return absl::OkStatus();
+}
+
+// Gathers the owners' parts on rank 0, finalizes, and broadcasts the result.
+absl::StatusOr<Vocabulary> AssembleVocabulary(const Vocabulary& part, const VocabularySpec& spec,
+                                              Communicator* comm) {
+  std::vector<std::string> parts;
+  if (absl::Status s = comm->Gather(EncodeVocabulary(part), &parts, 0); !s.ok()) return s;
+  std::string encoded;
+  if (comm->rank() == 0) {
+    Vocabulary all;
+    for (const std::string& p : parts) {
+      if (absl::Status s = DecodeVocabularyInto(p, &all); !s.ok()) return s;
+    }
+    SortVocabulary(&all);
+    if (spec.max_size() > 0 && static_cast<int64_t>(all.size()) > spec.max_size()) {
+      all.resize(spec.max_size());
+    }
+    encoded = EncodeVocabulary(all);
+  }
+  if (absl::Status s = comm->Broadcast(&encoded, 0); !s.ok()) return s;
+  Vocabulary vocab;
+  if (absl::Status s = DecodeVocabularyInto(encoded, &vocab); !s.ok()) return s;
+  return vocab;
+}
+
+// Sums the per-rank figures into stats (identical on every rank afterwards).
+absl::Status ReduceStats(const LocalTotals& totals, const WordCounter& local,
+                         const WordCounter& owned, int64_t files, double seconds,
+                         Communicator* comm, CorpusStats* stats) {
+  const PruneStats& local_prune = local.prune_stats();
+  const PruneStats& owner_prune = owned.prune_stats();
+  std::vector<int64_t> sums = {totals.reader.stored_bytes,
+                               totals.reader.uncompressed_bytes,
+                               totals.reader.lines,
+                               totals.reader.documents,
+                               totals.tokenizer.tokens,
+                               static_cast<int64_t>(owned.size()),
+                               totals.tokenizer.invalid_utf8_sequences,
+                               totals.tokenizer.long_tokens_dropped,
+                               totals.reader.long_lines_skipped,
+                               local_prune.entries + owner_prune.entries,
+                               local_prune.tokens + owner_prune.tokens};
+  if (absl::Status s = comm->AllReduce(absl::MakeSpan(sums), ReduceOp::kSum); !s.ok()) return s;
+  std::vector<int64_t> maxima = {std::max(local_prune.threshold, owner_prune.threshold)};
+  DistinctSketch sketch = local.sketch();
+  for (uint8_t r : sketch.registers()) maxima.push_back(r);
+  if (absl::Status s = comm->AllReduce(absl::MakeSpan(maxima), ReduceOp::kMax); !s.ok()) return s;
+  std::vector<double> rank_seconds(comm->size(), 0.0);
+  rank_seconds[comm->rank()] = seconds;
+  if (absl::Status s = comm->AllReduce(absl::MakeSpan(rank_seconds), ReduceOp::kSum); !s.ok()) {
+    return s;
+  }
+  stats->set_files(files);
+  stats->set_bytes(sums[0]);
+  stats->set_uncompressed_bytes(sums[1]);
+  stats->set_lines(sums[2]);
+  stats->set_documents(sums[3]);
+  stats->set_tokens(sums[4]);
+  stats->set_distinct_words(sums[5]);
+  stats->set_invalid_utf8_sequences(sums[6]);
+  stats->set_long_tokens_dropped(sums[7]);
+  stats->set_long_lines_skipped(sums[8]);
+  stats->set_pruned_entries(sums[9]);
+  stats->set_pruned_tokens(sums[10]);
+  stats->set_prune_threshold(maxima[0]);
+  if (sums[9] == 0) {
+    stats->set_distinct_words_before_pruning(sums[5]);
+  } else {
+    for (size_t i = 0; i < sketch.registers().size(); ++i) {
+      sketch.mutable_registers()[i] = static_cast<uint8_t>(maxima[i + 1]);
+    }
+    stats->set_distinct_words_before_pruning(static_cast<int64_t>(sketch.Estimate() + 0.5));
+    stats->set_distinct_words_estimated(true);
+  }
+  for (double s : rank_seconds) stats->add_rank_seconds(s);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int ResolveThreads(const RuntimeSpec& runtime, const Communicator& comm) {
+  if (runtime.threads() > 0) return runtime.threads();
+  const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, hardware / std::max(1, comm.local_size()));
+}
+
+absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Communicator* comm) {
+  const Clock::time_point start = Clock::now();
+  absl::StatusOr<std::vector<InputFile>> files = ShareFileList(spec.input(), comm);
+  if (!files.ok()) return files.status();
+  const int threads = ResolveThreads(spec.runtime(), *comm);
+  std::vector<WorkUnit> units =
+      UnitsForRank(PlanWorkUnits(*files, spec.input().split_bytes(), comm->size(), threads),
+                   comm->rank(), comm->size());
+  int64_t my_bytes = 0;
+  for (const WorkUnit& u : units) my_bytes += u.end - u.begin;
+
+  ProgressCounters progress;
+  RankCounter counter(spec, *files, std::move(units), threads, &progress);
+  absl::Status counted;
+  {
+    std::unique_ptr<ProgressReporter> reporter;
+    if (comm->rank() == 0) {
+      reporter = std::make_unique<ProgressReporter>("vocab", my_bytes, comm->size(),
+                                                    spec.runtime().progress_seconds(), &progress);
+    }
+    counted = counter.Run();
+  }
+  if (absl::Status s = comm->AgreeOk(counted); !s.ok()) return s;
+
+  LocalTotals totals;
+  WordCounter local = counter.TakeMerged(&totals);
+  const VocabularySpec& vspec = spec.vocabulary();
+  absl::StatusOr<WordCounter> owned =
+      ExchangeByOwner(local, (vspec.vocab_memory_mb() << 20) / 2,
+                      std::max<int64_t>(1, vspec.exchange_batch_mb()) << 20, comm);
+  if (!owned.ok()) return owned.status();
+  Vocabulary part = OwnedVocabulary(*owned, vspec);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+
+  VocabularyResult result;
+  if (absl::Status s = ReduceStats(totals, local, *owned, static_cast<int64_t>(files->size()),
+                                   seconds, comm, &result.stats);
+      !s.ok()) {
+    return s;
+  }
+  local.Clear();
+  owned->Clear();
+  absl::StatusOr<Vocabulary> vocab = AssembleVocabulary(part, vspec, comm);
+  if (!vocab.ok()) return vocab.status();
+  result.vocab = *std::move(vocab);
+  int64_t vocab_tokens = 0;
+  for (const VocabWord& w : result.vocab) vocab_tokens += w.count;
+  result.stats.set_vocabulary_words(static_cast<int64_t>(result.vocab.size()));
+  result.stats.set_vocabulary_tokens(vocab_tokens);
+  result.stats.set_threads(threads);
+  result.stats.set_ranks(comm->size());
+  result.stats.set_seconds(std::chrono::duration<double>(Clock::now() - start).count());
+  return result;
+}
+
+}  // namespace wordmill

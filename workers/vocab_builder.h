@@ -1,0 +1,35 @@
+// The distributed vocabulary stage.
+//
+//  1. Rank 0 expands the inputs and broadcasts the file list; every rank computes the same
+//     work-unit plan and takes its share (workers/shard_plan.h).
+//  2. Each thread of a rank reads units from a shared queue, tokenizes, and counts into its own
+//     WordCounter (budget: half of --vocab-memory-mb, split among threads).
+//  3. Thread tables are merged; entries are routed to their owner rank (XXH3(word) mod ranks)
+//     in all-to-all rounds of at most --exchange-batch-mb per rank; owners merge into a table
+//     budgeted at the other half.
+//  4. Owners apply min_count and max_size locally; rank 0 gathers, sorts (count desc, bytes
+//     asc), applies max_size, and broadcasts, so every rank holds the identical vocabulary.
+// Counts are 64-bit throughout. Any rank's failure stops all ranks at the next agreement point.
+#ifndef WORDMILL_WORKERS_VOCAB_BUILDER_H_
+#define WORDMILL_WORKERS_VOCAB_BUILDER_H_
+
+#include "absl/status/statusor.h"
+#include "cluster/communicator.h"
+#include "formats/vocab_file.h"
+#include "formats/wordmill.pb.h"
+
+namespace wordmill {
+
+struct VocabularyResult {
+  Vocabulary vocab;   // identical on every rank
+  CorpusStats stats;  // totals over all ranks, identical on every rank
+};
+
+// Worker threads per rank for RuntimeSpec.threads (0 = hardware threads / ranks on this host).
+int ResolveThreads(const RuntimeSpec& runtime, const Communicator& comm);
+
+absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Communicator* comm);
+
+}  // namespace wordmill
+
+#endif  // WORDMILL_WORKERS_VOCAB_BUILDER_H_
