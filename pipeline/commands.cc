@@ -83,6 +83,7 @@ int RunInspectCommand(const std::vector<std::string>& args, Communicator* comm) 
 
 int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm) {
   if (!args.empty() && args[0] == "vocab") return RunVocabCommand({"--help"}, comm);
+  if (!args.empty() && args[0] == "tokenize") return RunTokenizeCommand({"--help"}, comm);
   if (!args.empty() && args[0] == "inspect") return RunInspectCommand({"--help"}, comm);
   if (comm->rank() == 0) {
     std::printf(
@@ -91,6 +92,7 @@ int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm) {
         "usage: [mpirun -np N] wordmill COMMAND [flags]\n\n"
         "Commands:\n"
         "  vocab     read the corpus once across ranks and threads; write the global vocabulary\n"
+        "  tokenize  write the token stream as plain text (one paragraph per line)\n"
         "  inspect   verify and describe wordmill record files\n"
         "  help      this text; `wordmill help COMMAND` or `wordmill COMMAND --help` for flags\n\n"
         "Every flag maps to a field of formats/wordmill.proto; `--print-spec` prints the effective "

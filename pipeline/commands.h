@@ -14,6 +14,7 @@
 namespace wordmill {
 
 int RunVocabCommand(const std::vector<std::string>& args, Communicator* comm);
+int RunTokenizeCommand(const std::vector<std::string>& args, Communicator* comm);
 int RunInspectCommand(const std::vector<std::string>& args, Communicator* comm);
 // `wordmill help [COMMAND]`.
 int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm);

@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   int code;
   if (command == "vocab") {
     code = wordmill::RunVocabCommand(args, comm.get());
+  } else if (command == "tokenize") {
+    code = wordmill::RunTokenizeCommand(args, comm.get());
   } else if (command == "inspect") {
     code = wordmill::RunInspectCommand(args, comm.get());
   } else if (command == "help" || command == "--help" || command == "-h") {

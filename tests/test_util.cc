@@ -52,7 +52,7 @@ void WriteZstdFile(const std::string& path, const std::string& contents) {
   WriteFile(path, compressed);
 }
 
-CommandResult Run(const std::string& command) {
+CommandResult RunCommand(const std::string& command) {
   CommandResult result;
   std::string full = command + " 2>&1";
   FILE* pipe = popen(full.c_str(), "r");
@@ -65,20 +65,28 @@ CommandResult Run(const std::string& command) {
   return result;
 }
 
-std::string WordmillBin() {
-  const char* bin = std::getenv("WORDMILL_BIN");
-  return bin ? bin : "wordmill";
+namespace {
+std::string EnvOr(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
 }
+}  // namespace
+
+std::string WordmillBin() { return EnvOr("WORDMILL_BIN", WORDMILL_DEFAULT_BIN); }
+
+std::string SourceDir() { return EnvOr("WORDMILL_SOURCE", WORDMILL_DEFAULT_SOURCE); }
 
 std::string MpiWordmill(int ranks) {
-  return "mpirun --oversubscribe --bind-to none -np " + std::to_string(ranks) + " " + WordmillBin();
+  // CI runs as root, which Open MPI refuses unless told; ranks may exceed the cores.
+  return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe "
+         "--bind-to none -np " +
+         std::to_string(ranks) + " " + WordmillBin();
 }
 
 std::string SharedDir() {
-  const char* shared = std::getenv("WORDMILL_SHARED");
-  if (shared == nullptr) return "";
+  const std::string shared = EnvOr("WORDMILL_SHARED", WORDMILL_DEFAULT_SHARED);
   struct stat st;
-  if (stat(shared, &st) != 0 || !S_ISDIR(st.st_mode)) return "";
+  if (stat(shared.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return "";
   return shared;
 }
 

@@ -28,12 +28,15 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 // Runs a shell command, capturing its output.
-CommandResult Run(const std::string& command);
+CommandResult RunCommand(const std::string& command);
 
 // The wordmill binary ($WORDMILL_BIN), and `mpirun --oversubscribe -np N <wordmill>`.
 std::string WordmillBin();
+// The source tree ($WORDMILL_SOURCE or the configured one).
+std::string SourceDir();
 std::string MpiWordmill(int ranks);
-// ../shared, or "" if it does not exist (tests then GTEST_SKIP with the path in the message).
+// ../shared ($WORDMILL_SHARED or next to the source tree), or "" if it does not exist (tests
+// then GTEST_SKIP with the path in the message).
 std::string SharedDir();
 
 }  // namespace wordmill::testing

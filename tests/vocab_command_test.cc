@@ -1,5 +1,6 @@
 // End-to-end tests of `wordmill vocab`, in one process and under mpirun.
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -21,7 +22,7 @@ namespace {
 
 using ::wordmill::testing::MpiWordmill;
 using ::wordmill::testing::ReadFile;
-using ::wordmill::testing::Run;
+using ::wordmill::testing::RunCommand;
 using ::wordmill::testing::SharedDir;
 using ::wordmill::testing::TempDir;
 using ::wordmill::testing::WordmillBin;
@@ -99,29 +100,31 @@ std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 TEST(VocabCommandTest, SmallCorpusMatchesBruteForceForEveryRankAndThreadCount) {
   TempDir dir;
+  std::filesystem::create_directory(dir.File("in"));
   // Plain files with blank lines, a zstd file, a WikiExtractor file and a JSONL file.
   std::string plain;
   for (int i = 0; i < 3000; ++i) {
     absl::StrAppend(&plain, "The quick brown fox ", i % 97, " jumps over the lazy dog ", i % 13,
                     ".\n", i % 7 == 0 ? "\n" : "");
   }
-  WriteFile(dir.File("a.txt"), plain);
-  WriteZstdFile(dir.File("b.txt.zst"), plain.substr(0, plain.size() / 2));
-  WriteFile(dir.File("c.txt"),
+  WriteFile(dir.File("in/a.txt"), plain);
+  WriteZstdFile(dir.File("in/b.txt.zst"), plain.substr(0, plain.size() / 2));
+  WriteFile(dir.File("in/c.txt"),
             "<doc id=\"1\" url=\"u\" title=\"T\">\nTitle Words\n\nAlpha beta gamma.\n</doc>\n"
             "<doc id=\"2\" url=\"u\" title=\"U\">\nOther\nDelta, epsilon; alpha!\n</doc>\n");
-  WriteFile(dir.File("d.jsonl"),
+  WriteFile(dir.File("in/d.jsonl"),
             "{\"text\": \"Alpha fox\"}\n{\"text\": \"beta \\u00e9t\\u00e9\"}\n");
-  const Reference ref = CountReference({dir.path()});
+  const Reference ref = CountReference({dir.File("in")});
   const auto expected = ExpectedVocab(ref, 2);
   ASSERT_GT(expected.size(), 100u);
   for (int ranks : {1, 2, 3}) {
     for (int threads : {1, 2}) {
       const std::string out = dir.File(absl::StrCat("out_", ranks, "_", threads));
       // Small units so plain files are split among ranks and threads.
-      auto result = Run(absl::StrCat(MpiWordmill(ranks), " vocab --min-count 2 --threads ", threads,
-                                     " --split-bytes 4096 --output-dir ", Quote(out), " ",
-                                     Quote(dir.path()), " --progress-seconds 0"));
+      auto result =
+          RunCommand(absl::StrCat(MpiWordmill(ranks), " vocab --min-count 2 --threads ", threads,
+                                  " --split-bytes 4096 --output-dir ", Quote(out), " ",
+                                  Quote(dir.File("in")), " --progress-seconds 0"));
       ASSERT_EQ(result.exit_code, 0) << result.output;
       EXPECT_EQ(ReadTsv(out + "/vocab.tsv"), expected) << "np=" << ranks << " threads=" << threads;
       const CorpusStats stats = ReadStats(out + "/stats.textproto");
@@ -146,8 +149,8 @@ TEST(VocabCommandTest, EnwikiIdenticalAcrossRanksAndThreadsAndEqualsPerFileSum) 
   for (int ranks : {1, 2, 3}) {
     for (int threads : {1, 2}) {
       const std::string out = dir.File(absl::StrCat("out_", ranks, "_", threads));
-      auto result = Run(absl::StrCat(MpiWordmill(ranks), " vocab --threads ", threads,
-                                     " --output-dir ", out, " ", corpus));
+      auto result = RunCommand(absl::StrCat(MpiWordmill(ranks), " vocab --threads ", threads,
+                                            " --output-dir ", out, " ", corpus));
       ASSERT_EQ(result.exit_code, 0) << result.output;
       const std::string tsv = ReadFile(out + "/vocab.tsv");
       const CorpusStats stats = ReadStats(out + "/stats.textproto");
@@ -178,11 +181,11 @@ TEST(VocabCommandTest, TinyMemoryBudgetPrunesButKeepsTheFrequentWords) {
   if (shared.empty()) GTEST_SKIP() << "../shared (WORDMILL_SHARED) is absent";
   const std::string corpus = shared + "/corpora/enwiki";
   TempDir dir;
-  auto full = Run(absl::StrCat(WordmillBin(), " vocab --threads 2 --output-dir ", dir.File("full"),
-                               " ", corpus));
+  auto full = RunCommand(absl::StrCat(WordmillBin(), " vocab --threads 2 --output-dir ",
+                                      dir.File("full"), " ", corpus));
   ASSERT_EQ(full.exit_code, 0) << full.output;
-  auto tiny = Run(absl::StrCat(MpiWordmill(2), " vocab --threads 2 --vocab-memory-mb 4",
-                               " --output-dir ", dir.File("tiny"), " ", corpus));
+  auto tiny = RunCommand(absl::StrCat(MpiWordmill(2), " vocab --threads 2 --vocab-memory-mb 4",
+                                      " --output-dir ", dir.File("tiny"), " ", corpus));
   ASSERT_EQ(tiny.exit_code, 0) << tiny.output;
   EXPECT_NE(tiny.output.find("pruned"), std::string::npos) << tiny.output;
   const CorpusStats stats = ReadStats(dir.File("tiny/stats.textproto"));
@@ -216,41 +219,43 @@ TEST(VocabCommandTest, BadInputsExitTwoNamingTheFile) {
   WriteFile(dir.File("bad.jsonl"), "{\"text\": \"fine\"}\nthis is not json\n");
   for (const char* name : {"truncated.zst", "flipped.zst", "bad.jsonl"}) {
     for (int ranks : {1, 2}) {
-      auto result = Run(absl::StrCat(MpiWordmill(ranks), " vocab --output-dir ", dir.File("out"),
-                                     " ", dir.File("good.zst"), " ", dir.File(name)));
+      auto result =
+          RunCommand(absl::StrCat(MpiWordmill(ranks), " vocab --output-dir ", dir.File("out"), " ",
+                                  dir.File("good.zst"), " ", dir.File(name)));
       EXPECT_EQ(result.exit_code, 2) << name << "\n" << result.output;
       EXPECT_NE(result.output.find(dir.File(name)), std::string::npos) << result.output;
     }
   }
   // A record file with one flipped byte: `wordmill inspect` and readers refuse it.
-  auto ok = Run(absl::StrCat(WordmillBin(), " vocab --min-count 1 --output-dir ", dir.File("rec"),
-                             " ", dir.File("good.zst")));
+  auto ok = RunCommand(absl::StrCat(WordmillBin(), " vocab --min-count 1 --output-dir ",
+                                    dir.File("rec"), " ", dir.File("good.zst")));
   ASSERT_EQ(ok.exit_code, 0) << ok.output;
   const std::string record_path = dir.File("rec/vocab.wmrec");
-  EXPECT_EQ(Run(WordmillBin() + " inspect " + record_path).exit_code, 0);
+  EXPECT_EQ(RunCommand(WordmillBin() + " inspect " + record_path).exit_code, 0);
   std::string record = ReadFile(record_path);
   record[record.size() - 20] ^= 0x01;
   WriteFile(record_path, record);
-  auto corrupt = Run(WordmillBin() + " inspect " + record_path);
+  auto corrupt = RunCommand(WordmillBin() + " inspect " + record_path);
   EXPECT_EQ(corrupt.exit_code, 2) << corrupt.output;
   EXPECT_NE(corrupt.output.find(record_path), std::string::npos) << corrupt.output;
   // Missing inputs and an output directory that is a file.
-  auto missing = Run(absl::StrCat(WordmillBin(), " vocab --output-dir ", dir.File("o2"), " ",
-                                  dir.File("nope*.txt")));
+  auto missing = RunCommand(absl::StrCat(WordmillBin(), " vocab --output-dir ", dir.File("o2"), " ",
+                                         dir.File("nope*.txt")));
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
   EXPECT_NE(missing.output.find("nope"), std::string::npos) << missing.output;
-  auto not_dir = Run(absl::StrCat(MpiWordmill(2), " vocab --output-dir ", dir.File("good.zst"), " ",
-                                  dir.File("good.zst")));
+  auto not_dir = RunCommand(absl::StrCat(MpiWordmill(2), " vocab --output-dir ",
+                                         dir.File("good.zst"), " ", dir.File("good.zst")));
   EXPECT_EQ(not_dir.exit_code, 2) << not_dir.output;
 }
 
 TEST(VocabCommandTest, EmptyAndBlankInputsGiveAnEmptyVocabulary) {
   TempDir dir;
-  WriteFile(dir.File("empty.txt"), "");
-  WriteFile(dir.File("blank.txt"), "\n\n   \n\t\n");
-  WriteZstdFile(dir.File("empty.zst"), "");
-  auto result =
-      Run(absl::StrCat(MpiWordmill(2), " vocab --output-dir ", dir.File("out"), " ", dir.path()));
+  std::filesystem::create_directory(dir.File("in"));
+  WriteFile(dir.File("in/empty.txt"), "");
+  WriteFile(dir.File("in/blank.txt"), "\n\n   \n\t\n");
+  WriteZstdFile(dir.File("in/empty.zst"), "");
+  auto result = RunCommand(
+      absl::StrCat(MpiWordmill(2), " vocab --output-dir ", dir.File("out"), " ", dir.File("in")));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(ReadFile(dir.File("out/vocab.tsv")), "");
   const CorpusStats stats = ReadStats(dir.File("out/stats.textproto"));
@@ -263,7 +268,7 @@ TEST(VocabCommandTest, UsageErrorsExitTwo) {
                            "vocab --min-count abc --output-dir /tmp/x x",
                            "vocab --normalization nfd --output-dir /tmp/x x",
                            "vocab --max-token-bytes 0 --output-dir /tmp/x x", "frobnicate"}) {
-    auto result = Run(WordmillBin() + " " + args);
+    auto result = RunCommand(WordmillBin() + " " + args);
     EXPECT_EQ(result.exit_code, 2) << args << "\n" << result.output;
   }
 }
@@ -272,8 +277,8 @@ TEST(VocabCommandTest, ExportsMatchTheirToolsLayouts) {
   TempDir dir;
   WriteFile(dir.File("a.txt"), "b a b\nc b a\n\nb\n");
   auto result =
-      Run(absl::StrCat(WordmillBin(), " vocab --min-count 1 --export glove --export ",
-                       "word2vec --output-dir ", dir.File("out"), " ", dir.File("a.txt")));
+      RunCommand(absl::StrCat(WordmillBin(), " vocab --min-count 1 --export glove --export ",
+                              "word2vec --output-dir ", dir.File("out"), " ", dir.File("a.txt")));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(ReadFile(dir.File("out/vocab.tsv")), "b\t4\na\t2\nc\t1\n");
   EXPECT_EQ(ReadFile(dir.File("out/vocab.glove.txt")), "b 4\na 2\nc 1\n");

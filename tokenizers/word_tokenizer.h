@@ -1,14 +1,18 @@
 // The word tokenizer: UTF-8 validation, Unicode normalization and case folding (utf8proc), and
 // splitting into words of letters, marks and digits.
 //
-// A line is cut at Unicode whitespace into runs. An all-ASCII run takes a table-driven fast
-// path (lower-casing and splitting on non-alphanumerics, which is exactly what NFKC_Casefold
-// and the Unicode categories give for ASCII). Any other run is validated (invalid sequences
-// replaced by U+FFFD or dropped, and counted), normalized as a whole (NFKC + case folding by
-// default) into a reused code-point buffer, and split: letters (L*), marks (M*), numbers (N*)
-// and U+FFFD are word characters, everything else separates words; with keep_inner_punct an
-// apostrophe or hyphen between two word characters stays inside the word. Tokens longer than
-// max_token_bytes are dropped and counted. After warm-up no call allocates.
+// A line is cut at Unicode whitespace (and control characters such as NUL) into runs. An all-ASCII
+// run takes a table-driven fast path (lower-casing and splitting on non-alphanumerics, which is
+// exactly what NFKC_Casefold and the Unicode categories give for ASCII). Any other run is validated
+// (invalid sequences replaced by U+FFFD or dropped, and counted), normalized as a whole (NFKC +
+// case folding by default) into a reused code-point buffer, and split: letters (L*), marks (M*),
+// numbers (N*) and U+FFFD are word characters, everything else separates words; with
+// keep_inner_punct an apostrophe or hyphen between two word characters stays inside the word.
+// Tokens longer than max_token_bytes are dropped and counted. After warm-up no call allocates.
+//
+// Limitation: there is no dictionary word segmentation, so scripts written without spaces
+// (Chinese, Japanese, Thai) come out as one token per stretch of letters between spaces and
+// punctuation (often over max_token_bytes, and then dropped).
 #ifndef WORDMILL_TOKENIZERS_WORD_TOKENIZER_H_
 #define WORDMILL_TOKENIZERS_WORD_TOKENIZER_H_
 
@@ -65,14 +69,42 @@ class WordTokenizer {
   void ResetCounters() { counters_ = TokenizerCounters(); }
 
  private:
-  void TokenizeAsciiRun(const char* begin, const char* end, TokenList* out);
-  void TokenizeUnicodeRun(const char* begin, const char* end, TokenList* out);
+  // Classes of ASCII bytes on the fast path, derived once from utf8proc's categories so that
+  // the fast path and the Unicode path agree on ASCII input.
+  enum ByteClass : uint8_t {
+    kSeparator,   // punctuation and symbols: ends a token, does not end a run
+    kBoundary,    // whitespace and control characters: ends a token and a run
+    kWord,        // letters and digits
+    kInnerPunct,  // ' and - with keep_inner_punct
+    kNonAscii,    // bytes >= 0x80: the run goes to the Unicode path
+  };
+
+  void BuildByteTables();
+  // Tokenizes the run that holds a non-ASCII byte, from `begin` (the start of the token in
+  // progress, or of the character before the non-ASCII one) to the whitespace or control
+  // character that ends it; returns the position just after that character (or `end`).
+  const char* TokenizeUnicodeRun(const char* begin, const char* end, TokenList* out);
+  // Copies the run into valid_ with invalid UTF-8 replaced or dropped (and counted); returns
+  // the position after the whitespace or control character that ends the run (or `end`).
+  // A run over 1 MiB is cut before an ASCII punctuation character and the position of that
+  // character returned: nothing composes across it and it separates words either way, so the
+  // pieces give the same tokens as the whole, with bounded buffers.
+  const char* RepairRun(const char* begin, const char* end);
+  // The last kSeparator byte in [begin, end), or null.
+  const uint8_t* LastSeparator(const uint8_t* begin, const uint8_t* end) const;
+  // Decodes and normalizes valid_ into codepoints_; returns the number of code points.
+  size_t NormalizeRun();
+  // Splits the first `count` code points of codepoints_ into tokens.
+  void SplitCodepoints(size_t count, TokenList* out);
   // Appends `token` to *out unless it is over the length limit (then counts the drop).
   void Emit(absl::string_view token, TokenList* out);
 
   TokenizerSpec spec_;
   int utf8proc_options_ = 0;
+  size_t max_token_bytes_ = 0;
   TokenizerCounters counters_;
+  uint8_t byte_class_[256];          // ByteClass of each byte
+  char byte_map_[256];               // what a kWord byte becomes (case and digit folding)
   std::string valid_;                // the current run after UTF-8 repair
   std::vector<int32_t> codepoints_;  // normalization buffer (reused)
   std::string token_;                // the token being built (reused)

@@ -4,6 +4,23 @@
 // line splitter (handles CRLF, skips lines over max_line_bytes without buffering them), and a
 // format reader (plain, WikiExtractor, Brown, JSONL) turns lines into paragraphs of text and
 // document boundaries. The factory OpenDocumentReader picks the format reader.
+//
+// Format rules (see also InputFormat in formats/wordmill.proto):
+//  - A blank line is empty or ASCII whitespace only (space, \t, \r, \v, \f). A line over
+//    max_line_bytes is skipped (counted in long_lines_skipped and lines) and otherwise behaves
+//    as a non-blank line that yields no paragraph.
+//  - Plain: a non-blank line is a paragraph; it starts a document if the line before it is
+//    blank or it is the file's first line (a unit starting mid-file reads the file backwards to
+//    find out). documents = paragraphs with starts_document.
+//  - WikiExtractor: `<doc …>` lines count documents; the title line after one is dropped unless
+//    keep_doc_title; `</doc>` and blank lines are dropped; the first paragraph of a document
+//    starts it. Lines outside `<doc>` blocks are kept; each run of them counts as a document.
+//  - Brown: the words of a line's `word/TAG` items, joined by single spaces, are a paragraph; the
+//    file is one document, started by the first paragraph of the unit that begins at byte 0.
+//  - JSONL: each non-blank line is one document with one paragraph, the string field
+//    jsonl_text_field (which may contain newlines); anything else is an InvalidArgument error.
+//
+// Work-unit ownership (exact for any cut points) is described in workers/unit_lines.h.
 #ifndef WORDMILL_WORKERS_DOCUMENT_READER_H_
 #define WORDMILL_WORKERS_DOCUMENT_READER_H_
 
