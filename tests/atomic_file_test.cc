@@ -139,6 +139,5 @@ TEST(ReadFileToStringTest, ReadsAndReportsMissingFile) {
   EXPECT_NE(missing.status().message().find(dir.File("missing")), std::string::npos);
 }
 
-
 }  // namespace
 }  // namespace wordmill

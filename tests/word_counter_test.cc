@@ -99,7 +99,10 @@ TEST(WireTest, RoundTripAndMalformedInput) {
   EXPECT_EQ(value, uint64_t{1} << 62);
   EXPECT_TRUE(reader.done());
   // A length running past the end and an unterminated varint are refused, not read.
-  const std::string past_end("\x05" "abc", 4);
+  const std::string past_end(
+      "\x05"
+      "abc",
+      4);
   WireReader past(past_end);
   EXPECT_FALSE(past.GetBytes(&bytes));
   const std::string no_end("\xff\xff", 2);

@@ -71,23 +71,6 @@ absl::StatusOr<std::vector<InputFile>> DecodeFiles(absl::string_view data) {
   return files;
 }
 
-// Rank 0 expands the inputs (one metadata scan of the file system, not one per rank).
-absl::StatusOr<std::vector<InputFile>> ShareFileList(const InputSpec& spec, Communicator* comm) {
-  std::string encoded;
-  absl::Status status;
-  if (comm->rank() == 0) {
-    absl::StatusOr<std::vector<InputFile>> files = ExpandInputs(spec);
-    if (files.ok()) {
-      encoded = EncodeFiles(*files);
-    } else {
-      status = files.status();
-    }
-  }
-  if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
-  if (absl::Status s = comm->Broadcast(&encoded, 0); !s.ok()) return s;
-  return DecodeFiles(encoded);
-}
-
 // Reads and counts this rank's units with `threads` threads.
 class RankCounter {
  public:
@@ -314,6 +297,22 @@ absl::Status ReduceStats(const LocalTotals& totals, const WordCounter& local,
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<InputFile>> ShareFileList(const InputSpec& spec, Communicator* comm) {
+  std::string encoded;
+  absl::Status status;
+  if (comm->rank() == 0) {
+    absl::StatusOr<std::vector<InputFile>> files = ExpandInputs(spec);
+    if (files.ok()) {
+      encoded = EncodeFiles(*files);
+    } else {
+      status = files.status();
+    }
+  }
+  if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
+  if (absl::Status s = comm->Broadcast(&encoded, 0); !s.ok()) return s;
+  return DecodeFiles(encoded);
+}
 
 int ResolveThreads(const RuntimeSpec& runtime, const Communicator& comm) {
   if (runtime.threads() > 0) return runtime.threads();

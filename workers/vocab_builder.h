@@ -17,6 +17,7 @@
 #include "cluster/communicator.h"
 #include "formats/vocab_file.h"
 #include "formats/wordmill.pb.h"
+#include "workers/input_files.h"
 
 namespace wordmill {
 
@@ -27,6 +28,10 @@ struct VocabularyResult {
 
 // Worker threads per rank for RuntimeSpec.threads (0 = hardware threads / ranks on this host).
 int ResolveThreads(const RuntimeSpec& runtime, const Communicator& comm);
+
+// Rank 0 expands the inputs (one metadata scan of the file system, not one per rank) and
+// broadcasts the list. Collective.
+absl::StatusOr<std::vector<InputFile>> ShareFileList(const InputSpec& spec, Communicator* comm);
 
 absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Communicator* comm);
 
