@@ -137,13 +137,15 @@ class DuplicateChecker {
 };
 
 // Parses one text row (`word v1 ... vdim`) into `out` (dim floats) and returns the word.
+// `where` makes the "file:line" prefix of error messages (only built on errors).
+template <typename Where>
 absl::StatusOr<absl::string_view> ParseTextRow(absl::string_view line, int dim, float* out,
-                                               const std::string& where) {
+                                               const Where& where) {
   line = StripCr(line);
   while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
   size_t pos = line.find_first_of(" \t");
   if (line.empty() || pos == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": empty line or missing word"));
+    return absl::InvalidArgumentError(absl::StrCat(where(), ": empty line or missing word"));
   }
   const absl::string_view word = line.substr(0, std::min(pos, line.size()));
   const char* p = line.data() + word.size();
@@ -153,26 +155,26 @@ absl::StatusOr<absl::string_view> ParseTextRow(absl::string_view line, int dim, 
     while (p < end && (*p == ' ' || *p == '\t')) ++p;
     if (count == dim) {
       return absl::InvalidArgumentError(
-          absl::StrCat(where, ": word '", word, "' has more than ", dim, " values"));
+          absl::StrCat(where(), ": word '", word, "' has more than ", dim, " values"));
     }
     float value;
     std::from_chars_result r = std::from_chars(p, end, value);
     if (r.ec != std::errc() || (r.ptr != end && *r.ptr != ' ' && *r.ptr != '\t')) {
       const char* stop = std::find_if(p, end, [](char c) { return c == ' ' || c == '\t'; });
-      return absl::InvalidArgumentError(absl::StrCat(where, ": word '", word, "' value ", count + 1,
-                                                     " '", absl::string_view(p, stop - p),
-                                                     "' is not a float32 number"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where(), ": word '", word, "' value ", count + 1, " '",
+                       absl::string_view(p, stop - p), "' is not a float32 number"));
     }
     if (!std::isfinite(value)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(where, ": word '", word, "' value ", count + 1, " is NaN or infinite"));
+          absl::StrCat(where(), ": word '", word, "' value ", count + 1, " is NaN or infinite"));
     }
     out[count++] = value;
     p = r.ptr;
   }
   if (count != dim) {
     return absl::InvalidArgumentError(
-        absl::StrCat(where, ": word '", word, "' has ", count, " values, expected ", dim));
+        absl::StrCat(where(), ": word '", word, "' has ", count, " values, expected ", dim));
   }
   return word;
 }
@@ -220,13 +222,15 @@ absl::StatusOr<EmbeddingMatrix> ReadText(const std::string& path, absl::string_v
   DuplicateChecker duplicates(reserve);
   std::vector<absl::string_view> words;
   size_t pos = h.end;
-  for (; pos < data.size(); ++line_no) {
+  // Blank lines at the very end are tolerated; anywhere else they are errors.
+  const size_t end = data.find_last_not_of(" \t\r\n") + 1;
+  for (; pos < end; ++line_no) {
     size_t newline = data.find('\n', pos);
     if (newline == absl::string_view::npos) newline = data.size();
-    const std::string where = absl::StrCat(path, ":", line_no);
+    auto where = [&] { return absl::StrCat(path, ":", line_no); };
     if (has_header && static_cast<int64_t>(words.size()) == h.rows) {
       return absl::InvalidArgumentError(
-          absl::StrCat(where, ": more rows than the header's ", h.rows));
+          absl::StrCat(where(), ": more rows than the header's ", h.rows));
     }
     m.values.resize(m.values.size() + m.dim);
     absl::StatusOr<absl::string_view> word = ParseTextRow(
@@ -234,7 +238,7 @@ absl::StatusOr<EmbeddingMatrix> ReadText(const std::string& path, absl::string_v
     if (!word.ok()) return word.status();
     if (int64_t first = duplicates.Add(*word, line_no); first >= 0) {
       return absl::InvalidArgumentError(
-          absl::StrCat(where, ": duplicate word '", *word, "' (first on line ", first, ")"));
+          absl::StrCat(where(), ": duplicate word '", *word, "' (first on line ", first, ")"));
     }
     words.push_back(*word);
     pos = newline + 1;

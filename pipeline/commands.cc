@@ -85,6 +85,11 @@ int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm) {
   if (!args.empty() && args[0] == "vocab") return RunVocabCommand({"--help"}, comm);
   if (!args.empty() && args[0] == "tokenize") return RunTokenizeCommand({"--help"}, comm);
   if (!args.empty() && args[0] == "inspect") return RunInspectCommand({"--help"}, comm);
+  if (!args.empty() && args[0] == "cooccur") return RunCooccurCommand({"--help"}, comm);
+  if (!args.empty() && args[0] == "glove") return RunGloveCommand({"--help"}, comm);
+  if (!args.empty() && args[0] == "sgns") return RunSgnsCommand({"--help"}, comm);
+  if (!args.empty() && args[0] == "eval") return RunEvalCommand({"--help"}, comm);
+  if (!args.empty() && args[0] == "neighbors") return RunNeighborsCommand({"--help"}, comm);
   if (comm->rank() == 0) {
     std::printf(
         "wordmill: corpora to vocabularies, co-occurrence counts and embeddings, across the ranks "
@@ -94,6 +99,11 @@ int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm) {
         "  vocab     read the corpus once across ranks and threads; write the global vocabulary\n"
         "  tokenize  write the token stream as plain text (one paragraph per line)\n"
         "  inspect   verify and describe wordmill record files\n"
+        "  cooccur   count word co-occurrences across ranks in bounded memory (GloVe's input)\n"
+        "  glove     train GloVe word vectors from the co-occurrence shards across ranks\n"
+        "  sgns      train skip-gram or CBOW word vectors (word2vec) across ranks and threads\n"
+        "  eval      analogy accuracy and word-similarity correlation of word vectors\n"
+        "  neighbors the nearest words by cosine similarity\n"
         "  help      this text; `wordmill help COMMAND` or `wordmill COMMAND --help` for flags\n\n"
         "Every flag maps to a field of formats/wordmill.proto; `--print-spec` prints the effective "
         "spec.\n");

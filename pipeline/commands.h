@@ -16,6 +16,11 @@ namespace wordmill {
 int RunVocabCommand(const std::vector<std::string>& args, Communicator* comm);
 int RunTokenizeCommand(const std::vector<std::string>& args, Communicator* comm);
 int RunInspectCommand(const std::vector<std::string>& args, Communicator* comm);
+int RunCooccurCommand(const std::vector<std::string>& args, Communicator* comm);
+int RunGloveCommand(const std::vector<std::string>& args, Communicator* comm);
+int RunSgnsCommand(const std::vector<std::string>& args, Communicator* comm);
+int RunEvalCommand(const std::vector<std::string>& args, Communicator* comm);
+int RunNeighborsCommand(const std::vector<std::string>& args, Communicator* comm);
 // `wordmill help [COMMAND]`.
 int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm);
 

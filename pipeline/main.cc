@@ -15,8 +15,18 @@ int main(int argc, char** argv) {
     code = wordmill::RunVocabCommand(args, comm.get());
   } else if (command == "tokenize") {
     code = wordmill::RunTokenizeCommand(args, comm.get());
+  } else if (command == "sgns") {
+    code = wordmill::RunSgnsCommand(args, comm.get());
   } else if (command == "inspect") {
     code = wordmill::RunInspectCommand(args, comm.get());
+  } else if (command == "cooccur") {
+    code = wordmill::RunCooccurCommand(args, comm.get());
+  } else if (command == "glove") {
+    code = wordmill::RunGloveCommand(args, comm.get());
+  } else if (command == "eval") {
+    code = wordmill::RunEvalCommand(args, comm.get());
+  } else if (command == "neighbors") {
+    code = wordmill::RunNeighborsCommand(args, comm.get());
   } else if (command == "help" || command == "--help" || command == "-h") {
     code = wordmill::RunHelpCommand(args, comm.get());
   } else {

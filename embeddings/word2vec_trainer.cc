@@ -1,0 +1,260 @@
+#include "embeddings/word2vec_trainer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "embeddings/word2vec_worker.h"
+#include "formats/id_shard.h"
+
+namespace wordmill {
+
+struct Word2vecTrainer::Progress {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_print = start;
+  bool tty = false;
+  double start_fraction = -1;  // fraction of all epochs done when this run started
+  double last_loss_sum = 0;
+  int64_t last_loss_count = 0;
+};
+
+namespace {
+
+double Seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+std::string HumanRate(double x) {
+  if (x >= 1e6) return absl::StrFormat("%.2fM", x / 1e6);
+  if (x >= 1e3) return absl::StrFormat("%.1fk", x / 1e3);
+  return absl::StrFormat("%.0f", x);
+}
+
+std::string HumanDuration(double s) {
+  const int64_t t = static_cast<int64_t>(s + 0.5);
+  if (t >= 3600) return absl::StrFormat("%dh%02dm", t / 3600, t / 60 % 60);
+  if (t >= 60) return absl::StrFormat("%dm%02ds", t / 60, t % 60);
+  return absl::StrFormat("%ds", t);
+}
+
+}  // namespace
+
+absl::StatusOr<Word2vecCorpus> LoadIdShard(const std::string& path, uint64_t expected_checksum) {
+  absl::StatusOr<std::unique_ptr<IdShardReader>> reader =
+      IdShardReader::Open(path, expected_checksum);
+  if (!reader.ok()) return reader.status();
+  Word2vecCorpus corpus;
+  corpus.offsets.reserve((*reader)->info().paragraphs + 1);
+  std::vector<uint32_t> ids;
+  bool starts_document = false;
+  while (true) {
+    absl::StatusOr<bool> more = (*reader)->Next(&ids, &starts_document);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    if (!ids.empty()) corpus.AddParagraph(ids.data(), ids.size());
+  }
+  return corpus;
+}
+
+double ResolveAlpha(const SgnsSpec& spec) {
+  if (spec.alpha() > 0) return spec.alpha();
+  return spec.model() == MODEL_CBOW ? 0.05 : 0.025;
+}
+
+absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Word2vecTrainer::Create(
+    const SgnsSpec& spec, const std::vector<int64_t>& counts, const Word2vecCorpus* corpus,
+    Word2vecWeights* model, const Word2vecTrainerOptions& options, Communicator* comm) {
+  if (static_cast<int64_t>(counts.size()) != model->rows()) {
+    return absl::InternalError("vocabulary and model sizes differ");
+  }
+  std::unique_ptr<Word2vecTrainer> t(new Word2vecTrainer());
+  t->spec_ = spec;
+  t->alpha_ = ResolveAlpha(spec);
+  t->options_ = options;
+  t->options_.threads = std::max(1, options.threads);
+  t->comm_ = comm;
+  t->corpus_ = corpus;
+  t->model_ = model;
+  t->progress_ = std::make_unique<Progress>();
+  t->progress_->tty = isatty(2) != 0;
+  if (spec.loss() == LOSS_HS) {
+    t->tree_ = BuildHuffmanTree(counts);
+  } else {
+    t->sampler_ = NegativeSampler(counts, 0.75);
+  }
+  t->keep_ = KeepProbabilities(counts, spec.sample());
+  absl::StatusOr<int64_t> total = comm->SumInt64(corpus->tokens());
+  if (!total.ok()) return total.status();
+  absl::StatusOr<int64_t> largest = comm->MaxInt64(corpus->tokens());
+  if (!largest.ok()) return largest.status();
+  t->total_tokens_ = *total;
+  if (comm->size() > 1) {
+    if (spec.sync_words() > 0) {
+      t->rounds_ = static_cast<int>(
+          std::clamp<int64_t>((*largest + spec.sync_words() - 1) / spec.sync_words(), 1, 1 << 30));
+    }
+    t->sync_ = std::make_unique<ReplicaSync>(*model);
+  }
+  Word2vecShared shared;
+  shared.weights = model;
+  shared.sampler = &t->sampler_;
+  shared.keep = &t->keep_;
+  shared.tree = &t->tree_;
+  shared.model_type = spec.model();
+  shared.loss = spec.loss();
+  shared.update = spec.update();
+  shared.window = spec.window();
+  shared.negative = spec.negative();
+  shared.epochs = spec.epochs();
+  shared.alpha = static_cast<float>(t->alpha_);
+  shared.rank_tokens = corpus->tokens();
+  shared.rank_words_done = &t->rank_words_done_;
+  int max_paragraph = 1;
+  for (int64_t p = 0; p < corpus->paragraphs(); ++p) {
+    max_paragraph = std::max<int>(max_paragraph, corpus->offsets[p + 1] - corpus->offsets[p]);
+  }
+  // Contiguous slices of paragraphs with about equal token counts.
+  const int threads = t->options_.threads;
+  int64_t begin = 0;
+  for (int i = 0; i < threads; ++i) {
+    const int64_t target = corpus->tokens() * (i + 1) / threads;
+    int64_t end = std::lower_bound(corpus->offsets.begin(), corpus->offsets.end(), target) -
+                  corpus->offsets.begin();
+    end = i + 1 == threads ? corpus->paragraphs() : std::clamp(end, begin, corpus->paragraphs());
+    t->workers_.push_back(std::make_unique<Word2vecWorker>(shared, begin, end, max_paragraph));
+    begin = end;
+  }
+  return t;
+}
+
+Word2vecTrainer::~Word2vecTrainer() = default;
+
+absl::Status Word2vecTrainer::TrainEpoch(int epoch) {
+  const auto start = std::chrono::steady_clock::now();
+  rank_words_done_.store(0);
+  if (progress_->start_fraction < 0) {
+    progress_->start_fraction = static_cast<double>(epoch) / spec_.epochs();
+  }
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    workers_[i]->StartEpoch(MixSeed(spec_.seed(), comm_->rank(), i, epoch));
+  }
+  double loss_sum_start = 0;
+  int64_t loss_count_start = 0;
+  for (const auto& w : workers_) {
+    loss_sum_start += w->loss_sum.load();
+    loss_count_start += w->loss_count.load();
+  }
+  for (int round = 0; round < rounds_; ++round) {
+    if (absl::Status s = RunRound(epoch, round); !s.ok()) return s;
+    if (sync_ != nullptr) {
+      const auto sync_start = std::chrono::steady_clock::now();
+      if (absl::Status s = sync_->Sync(model_, comm_); !s.ok()) return s;
+      sync_seconds_ += Seconds(std::chrono::steady_clock::now() - sync_start);
+    }
+    if (sync_ != nullptr || round + 1 == rounds_) {
+      const std::string bad = model_->FindNonFinite();
+      absl::Status local =
+          bad.empty() ? absl::OkStatus()
+                      : absl::InternalError(absl::StrCat("training diverged in epoch ", epoch + 1,
+                                                         ": ", bad, " (try a smaller --alpha)"));
+      if (absl::Status s = comm_->AgreeOk(local); !s.ok()) return s;
+    }
+  }
+  double loss_sum = 0;
+  int64_t loss_count = 0;
+  for (const auto& w : workers_) {
+    loss_sum += w->loss_sum.load();
+    loss_count += w->loss_count.load();
+  }
+  last_loss_ = loss_count > loss_count_start
+                   ? (loss_sum - loss_sum_start) / (loss_count - loss_count_start)
+                   : 0.0;
+  seconds_ += Seconds(std::chrono::steady_clock::now() - start);
+  PrintProgress(epoch, /*final_line=*/true);
+  return absl::OkStatus();
+}
+
+absl::Status Word2vecTrainer::RunRound(int epoch, int round) {
+  std::mutex mutex;
+  std::condition_variable finished_cv;
+  int finished = 0;
+  std::vector<std::thread> threads;
+  threads.reserve(workers_.size());
+  for (auto& worker : workers_) {
+    const int64_t begin = worker->slice_begin_token(*corpus_);
+    const int64_t end = worker->slice_end_token(*corpus_);
+    const int64_t until =
+        round + 1 == rounds_ ? INT64_MAX : begin + (end - begin) * (round + 1) / rounds_;
+    threads.emplace_back([&, w = worker.get(), until] {
+      w->Run(*corpus_, epoch, until);
+      std::lock_guard<std::mutex> lock(mutex);
+      ++finished;
+      finished_cv.notify_one();
+    });
+  }
+  const bool report = comm_->rank() == 0 && options_.progress_seconds > 0;
+  const auto interval = std::chrono::duration<double>(
+      progress_->tty ? 0.5 : std::max(0.5, options_.progress_seconds));
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    while (finished < static_cast<int>(threads.size())) {
+      finished_cv.wait_for(lock, std::chrono::duration_cast<std::chrono::milliseconds>(interval));
+      const auto now = std::chrono::steady_clock::now();
+      if (report && now - progress_->last_print >= interval) {
+        lock.unlock();
+        PrintProgress(epoch, /*final_line=*/false);
+        lock.lock();
+      }
+    }
+  }
+  for (std::thread& t : threads) t.join();
+  return absl::OkStatus();
+}
+
+void Word2vecTrainer::PrintProgress(int epoch, bool final_line) {
+  if (comm_->rank() != 0 || options_.progress_seconds <= 0) return;
+  Progress& p = *progress_;
+  const auto now = std::chrono::steady_clock::now();
+  p.last_print = now;
+  const double rank_fraction =
+      corpus_->tokens() > 0
+          ? std::min(1.0, static_cast<double>(rank_words_done_.load()) / corpus_->tokens())
+          : 1.0;
+  const double done = (epoch + rank_fraction) / spec_.epochs();
+  const double elapsed = std::max(1e-9, Seconds(now - p.start));
+  const double run_fraction = std::max(1e-12, done - p.start_fraction);
+  const double words_per_second = run_fraction * spec_.epochs() * total_tokens_ / elapsed;
+  const double per_thread = words_per_second / (comm_->size() * workers_.size());
+  double loss_sum = 0;
+  int64_t loss_count = 0;
+  float alpha = alpha_;  // the most advanced thread's
+  for (const auto& w : workers_) {
+    loss_sum += w->loss_sum.load(std::memory_order_relaxed);
+    loss_count += w->loss_count.load(std::memory_order_relaxed);
+    alpha = std::min(alpha, w->alpha.load(std::memory_order_relaxed));
+  }
+  const double loss = loss_count > p.last_loss_count
+                          ? (loss_sum - p.last_loss_sum) / (loss_count - p.last_loss_count)
+                          : 0.0;
+  p.last_loss_sum = loss_sum;
+  p.last_loss_count = loss_count;
+  const std::string line = absl::StrFormat(
+      "sgns: epoch %d/%d %5.1f%%  %s words/s (%s/thread)  alpha %.5f  loss %.4f  ETA %s", epoch + 1,
+      spec_.epochs(), 100.0 * done, HumanRate(words_per_second), HumanRate(per_thread), alpha, loss,
+      HumanDuration(elapsed * (1.0 - done) / run_fraction));
+  if (p.tty) {
+    std::fprintf(stderr, "\r%s\033[K%s", line.c_str(), final_line ? "\n" : "");
+  } else {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  std::fflush(stderr);
+}
+
+}  // namespace wordmill

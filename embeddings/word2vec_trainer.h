@@ -1,0 +1,105 @@
+// Skip-gram / CBOW training of one rank's replica: Hogwild threads over the rank's corpus,
+// rounds of --sync-words words between synchronizations of the replicas across ranks.
+//
+// Each epoch is cut into R rounds, R agreed by all ranks from the largest shard
+// (ceil(max_rank_tokens / sync_words), 1 with one rank or sync_words 0), so every rank makes
+// the same number of collective calls whatever its shard size; in round k every thread trains
+// the paragraphs of its slice that start in the k-th R-th of it. After each round the replicas
+// are merged (ReplicaSync) and checked for NaN/Inf. The learning rate decays linearly with
+// the fraction of all words of all epochs done, estimated per rank from its own fraction
+// (exact across ranks at every sync point, since each rank has done k/R of its shard).
+// With one rank and one thread the result depends only on the spec and the seed.
+#ifndef WORDMILL_EMBEDDINGS_WORD2VEC_TRAINER_H_
+#define WORDMILL_EMBEDDINGS_WORD2VEC_TRAINER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cluster/communicator.h"
+#include "embeddings/word2vec_model.h"
+#include "embeddings/word2vec_sync.h"
+#include "embeddings/word2vec_tables.h"
+#include "formats/wordmill.pb.h"
+
+namespace wordmill {
+
+class Word2vecWorker;
+
+// A rank's corpus in memory: paragraph p is ids[offsets[p] .. offsets[p+1]).
+struct Word2vecCorpus {
+  std::vector<uint32_t> ids;
+  std::vector<int64_t> offsets{0};
+  int64_t tokens() const { return static_cast<int64_t>(ids.size()); }
+  int64_t paragraphs() const { return static_cast<int64_t>(offsets.size()) - 1; }
+  void AddParagraph(const uint32_t* p, size_t n) {
+    ids.insert(ids.end(), p, p + n);
+    offsets.push_back(static_cast<int64_t>(ids.size()));
+  }
+};
+
+// Reads an id shard (formats/id_shard.h) whole; `expected_checksum` as IdShardReader::Open.
+absl::StatusOr<Word2vecCorpus> LoadIdShard(const std::string& path, uint64_t expected_checksum);
+
+// The starting learning rate: spec.alpha, or 0.025 (skip-gram) / 0.05 (CBOW) when 0.
+double ResolveAlpha(const SgnsSpec& spec);
+
+struct Word2vecTrainerOptions {
+  int threads = 1;
+  double progress_seconds = 10;  // 0: no progress lines
+};
+
+class Word2vecTrainer {
+ public:
+  // counts: the vocabulary's counts (id order). The model must be initialized identically on
+  // every rank. Collective (agrees on the corpus sizes).
+  static absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Create(
+      const SgnsSpec& spec, const std::vector<int64_t>& counts, const Word2vecCorpus* corpus,
+      Word2vecWeights* model, const Word2vecTrainerOptions& options, Communicator* comm);
+  ~Word2vecTrainer();
+
+  // Trains epoch `epoch` (0-based). Collective. A non-finite model is an Internal error
+  // naming the epoch.
+  absl::Status TrainEpoch(int epoch);
+
+  int64_t total_tokens() const { return total_tokens_; }
+  int rounds_per_epoch() const { return rounds_; }
+  double mean_loss() const { return last_loss_; }
+  double seconds() const { return seconds_; }
+  // Wall seconds spent merging replicas (including waiting for the slowest rank).
+  double sync_seconds() const { return sync_seconds_; }
+  int64_t sync_bytes() const { return sync_ ? sync_->bytes_per_sync() : 0; }
+
+ private:
+  Word2vecTrainer() = default;
+  absl::Status RunRound(int epoch, int round);
+  void PrintProgress(int epoch, bool final_line);
+
+  SgnsSpec spec_;
+  double alpha_ = 0.025;
+  Word2vecTrainerOptions options_;
+  Communicator* comm_ = nullptr;
+  const Word2vecCorpus* corpus_ = nullptr;
+  Word2vecWeights* model_ = nullptr;
+  NegativeSampler sampler_;
+  std::vector<float> keep_;
+  HuffmanTree tree_;
+  std::unique_ptr<ReplicaSync> sync_;
+  std::vector<std::unique_ptr<Word2vecWorker>> workers_;
+  std::atomic<int64_t> rank_words_done_{0};  // this epoch, all threads
+  int64_t total_tokens_ = 0;                 // all ranks
+  int rounds_ = 1;
+  double last_loss_ = 0;
+  double seconds_ = 0;
+  double sync_seconds_ = 0;
+  struct Progress;
+  std::unique_ptr<Progress> progress_;
+};
+
+}  // namespace wordmill
+
+#endif  // WORDMILL_EMBEDDINGS_WORD2VEC_TRAINER_H_

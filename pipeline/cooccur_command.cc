@@ -1,0 +1,135 @@
+// `wordmill cooccur`: flags -> CooccurCommand -> BuildCooccurrences -> shards in --output-dir.
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "formats/wordmill.pb.h"
+#include "pipeline/commands.h"
+#include "pipeline/spec_flags.h"
+#include "workers/cooccur_builder.h"
+
+namespace wordmill {
+namespace {
+
+constexpr char kUsage[] =
+    "[mpirun -np N] wordmill cooccur [flags] --vocab VOCAB --output-dir DIR INPUT...";
+constexpr char kSummary[] =
+    "Counts word co-occurrences of the corpus under the vocabulary VOCAB (vocab.tsv or "
+    "vocab.wmrec from `wordmill vocab`) across the ranks, in bounded memory, and writes one "
+    "sorted shard per rank to DIR: cooccur-<rank>-of-<ranks>.wmrec (records int32 i, int32 j, "
+    "float64 x; rows owned by the rank), the id shards in DIR/ids/, and with --export-glove "
+    "GloVe's cooccurrence.bin. INPUTs are files, directories and globs.";
+
+absl::Status Validate(const CooccurCommand& spec) {
+  auto bad = [](const std::string& message) { return absl::InvalidArgumentError(message); };
+  const CooccurSpec& c = spec.cooccur();
+  if (spec.input().input().empty()) return bad("no input: give --input PATH or paths at the end");
+  if (spec.vocab().empty()) return bad("--vocab is required");
+  if (spec.output_dir().empty()) return bad("--output-dir is required");
+  if (c.window() < 1 || c.window() > 10000) return bad("--window must be between 1 and 10000");
+  if (c.memory_mb() < 1 || c.memory_mb() > (int64_t{1} << 30)) {
+    return bad("--memory-mb must be between 1 and 2^30");
+  }
+  if (c.max_open_files() < 3) return bad("--max-open-files must be at least 3");
+  if (c.dense_words() < -1) return bad("--dense-words must be >= -1");
+  if (c.exchange_batch_mb() < 1 || c.exchange_batch_mb() > 1024) {
+    return bad("--exchange-batch-mb must be between 1 and 1024");
+  }
+  if (spec.ids().max_sentence_tokens() < 1) return bad("--max-sentence-tokens must be >= 1");
+  if (spec.runtime().threads() < 0 || spec.runtime().threads() > 4096) {
+    return bad("--threads must be between 0 (automatic) and 4096");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PrepareOutputDir(const std::string& dir) {
+  std::error_code error;
+  if (std::filesystem::exists(dir, error) && !std::filesystem::is_directory(dir, error)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(dir, ": --output-dir exists and is not a directory"));
+  }
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(dir, ": cannot create --output-dir: ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+void PrintSummary(const CooccurCommand& spec, const CooccurResult& r, int ranks) {
+  std::printf(
+      "wordmill cooccur: %lld tokens (%lld out of vocabulary dropped), %lld pairs (window %d) "
+      "-> %lld records in %.2f s on %d rank(s) x %d thread(s)\n",
+      static_cast<long long>(r.tokens), static_cast<long long>(r.dropped),
+      static_cast<long long>(r.pairs), spec.cooccur().window(), static_cast<long long>(r.records),
+      r.seconds, ranks, r.threads);
+  std::printf(
+      "  encode %.2f s, count+exchange %.2f s (%lld all-to-all rounds), merge %.2f s (%lld runs, "
+      "%lld intermediate merges, max-open-files %d); dense region product %lld\n",
+      r.encode_seconds, r.count_seconds, static_cast<long long>(r.exchange_rounds), r.merge_seconds,
+      static_cast<long long>(r.runs), static_cast<long long>(r.intermediate_merges),
+      spec.cooccur().max_open_files(), static_cast<long long>(r.dense_product));
+  std::printf("  records per rank: %s\n", absl::StrJoin(r.rank_records, " ").c_str());
+  std::printf("  wrote: %s%s\n", absl::StrJoin(r.shards, " ").c_str(),
+              spec.cooccur().export_glove()
+                  ? absl::StrCat(" ", spec.output_dir(), "/cooccurrence.bin").c_str()
+                  : "");
+  std::fflush(stdout);
+}
+
+absl::Status RunCooccur(const CooccurCommand& spec, Communicator* comm) {
+  absl::Status prepared =
+      comm->rank() == 0 ? PrepareOutputDir(spec.output_dir()) : absl::OkStatus();
+  if (absl::Status s = comm->AgreeOk(prepared); !s.ok()) return s;
+  absl::StatusOr<Vocabulary> vocab = ReadVocabularyFile(spec.vocab());
+  if (absl::Status s = comm->AgreeOk(vocab.status()); !s.ok()) return s;
+  if (vocab->size() >= (size_t{1} << 31)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(spec.vocab(), ": ", vocab->size(), " words; at most 2^31 - 1 are supported"));
+  }
+  absl::StatusOr<CooccurResult> result =
+      BuildCooccurrences(spec, EffectiveSpecText(spec), *vocab, comm);
+  if (!result.ok()) return result.status();
+  if (spec.cooccur().export_glove()) {
+    if (absl::Status s = ExportGloveCooccurrences(spec.output_dir(), comm->size(), comm); !s.ok()) {
+      return s;
+    }
+  }
+  if (comm->rank() == 0) PrintSummary(spec, *result, comm->size());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int RunCooccurCommand(const std::vector<std::string>& args, Communicator* comm) {
+  CooccurCommand spec;
+  CommandLine command_line;
+  absl::Status parsed = ParseSpecFlags(args, &spec, &command_line);
+  if (parsed.ok()) {
+    for (const std::string& p : command_line.positional) spec.mutable_input()->add_input(p);
+  }
+  if (parsed.ok() && command_line.help) {
+    if (comm->rank() == 0) {
+      std::printf("%s", SpecHelp(kUsage, kSummary, CooccurCommand::descriptor()).c_str());
+    }
+    return 0;
+  }
+  if (parsed.ok() && command_line.print_spec) {
+    if (comm->rank() == 0) std::printf("%s", EffectiveSpecText(spec).c_str());
+    return 0;
+  }
+  if (parsed.ok()) parsed = Validate(spec);
+  if (!parsed.ok()) {
+    if (comm->rank() == 0) {
+      std::fprintf(stderr, "wordmill cooccur: %s\nusage: %s\n",
+                   std::string(parsed.message()).c_str(), kUsage);
+    }
+    return 2;
+  }
+  return FinishWithStatus(RunCooccur(spec, comm), comm);
+}
+
+}  // namespace wordmill

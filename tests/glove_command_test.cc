@@ -1,0 +1,173 @@
+// End-to-end tests of `wordmill glove`: one and two ranks agree, resume after a killed run,
+// foreign or damaged inputs, and the binary output loads in gensim.
+#include <cmath>
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+
+namespace wordmill {
+namespace {
+
+using ::wordmill::testing::MpiWordmill;
+using ::wordmill::testing::ReadFile;
+using ::wordmill::testing::RunCommand;
+using ::wordmill::testing::TempDir;
+using ::wordmill::testing::WordmillBin;
+using ::wordmill::testing::WriteFile;
+using ::wordmill::testing::WriteZstdFile;
+
+std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+// The final cost printed by `wordmill glove`.
+double FinalCost(const std::string& output) {
+  const size_t at = output.find("final cost ");
+  double cost = -1;
+  if (at != std::string::npos) {
+    absl::SimpleAtod(output.substr(at + 11, output.find(';', at) - at - 11), &cost);
+  }
+  return cost;
+}
+
+// Topic-structured text (words of a topic co-occur), four zstd files.
+class GloveCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(dir_.File("in"));
+    std::mt19937 rng(11);
+    for (int f = 0; f < 4; ++f) {
+      std::string text;
+      for (int doc = 0; doc < 150; ++doc) {
+        const int topic = static_cast<int>(rng() % 10);
+        for (int t = 0; t < 60; ++t) {
+          const int word = rng() % 4 == 0 ? static_cast<int>(rng() % 40)
+                                          : 40 + topic * 20 + static_cast<int>(rng() % 20);
+          absl::StrAppend(&text, "w", word, t % 15 == 14 ? "\n" : " ");
+        }
+        text += "\n";
+      }
+      WriteZstdFile(absl::StrFormat("%s/in/f%d.txt.zst", dir_.path(), f), text);
+    }
+    Run(absl::StrCat(WordmillBin(), " vocab --min-count 1 --output-dir ", Quote(dir_.File("v")),
+                     " ", Quote(dir_.File("in"))));
+    Run(absl::StrCat(MpiWordmill(2), " cooccur --vocab ", Quote(Vocab()), " --output-dir ",
+                     Quote(dir_.File("c")), " ", Quote(dir_.File("in")), " --threads 1"));
+  }
+  std::string Vocab() const { return dir_.File("v/vocab.tsv"); }
+  testing::CommandResult Run(const std::string& command, int expected_exit = 0) {
+    testing::CommandResult result = RunCommand(command + " --progress-seconds 0");
+    EXPECT_EQ(result.exit_code, expected_exit) << command << "\n" << result.output;
+    return result;
+  }
+  testing::CommandResult Glove(int ranks, const std::string& out, const std::string& flags,
+                               int expected_exit = 0) {
+    return Run(absl::StrCat(MpiWordmill(ranks), " glove --cooccur-dir ", Quote(dir_.File("c")),
+                            " --vocab ", Quote(Vocab()), " --output-dir ", Quote(out), " --dim 16 ",
+                            flags),
+               expected_exit);
+  }
+  TempDir dir_;
+};
+
+TEST_F(GloveCommandTest, TwoRanksTrainAsWellAsOne) {
+  const double one = FinalCost(Glove(1, dir_.File("g1"), "--epochs 10 --threads 1").output);
+  const double two = FinalCost(Glove(2, dir_.File("g2"), "--epochs 10 --threads 1").output);
+  const double two_threads = FinalCost(Glove(1, dir_.File("g3"), "--epochs 10 --threads 2").output);
+  ASSERT_GT(one, 0);
+  std::printf("final cost: np=1 %.5f, np=2 %.5f, threads=2 %.5f\n", one, two, two_threads);
+  EXPECT_LT(two, one * 1.1) << one << " vs " << two;
+  EXPECT_LT(two_threads, one * 1.1) << one << " vs " << two_threads;
+  for (const char* name : {"vectors.txt", "vectors.bin", "vectors.glove.txt"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir_.File(absl::StrCat("g2/", name)))) << name;
+  }
+  const std::string text = ReadFile(dir_.File("g2/vectors.txt"));
+  EXPECT_EQ(text.substr(0, text.find('\n')), "240 16");
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("g2/glove-tmp-0")));
+}
+
+// Four ranks (sync auto = average) stay stable; the plain sum is what diverges at scale.
+TEST_F(GloveCommandTest, FourRanksConverge) {
+  Run(absl::StrCat(MpiWordmill(4), " cooccur --vocab ", Quote(Vocab()), " --output-dir ",
+                   Quote(dir_.File("c4")), " ", Quote(dir_.File("in")), " --threads 1"));
+  const double one = FinalCost(Glove(1, dir_.File("f1"), "--epochs 10 --threads 1").output);
+  const double four =
+      FinalCost(Run(absl::StrCat(MpiWordmill(4), " glove --cooccur-dir ", Quote(dir_.File("c4")),
+                                 " --vocab ", Quote(Vocab()), " --output-dir ",
+                                 Quote(dir_.File("f4")), " --dim 16 --epochs 10 --threads 1"))
+                    .output);
+  std::printf("final cost: np=1 %.5f, np=4 %.5f\n", one, four);
+  ASSERT_GT(one, 0);
+  EXPECT_LT(four, one * 1.5) << one << " vs " << four;
+}
+
+TEST_F(GloveCommandTest, ResumeAfterAKilledRunProducesACompleteModel) {
+  const std::string out = dir_.File("r");
+  // Killed (SIGKILL) in the middle of a long run: the last complete checkpoint survives.
+  RunCommand(absl::StrCat("timeout -s KILL 3 ", WordmillBin(), " glove --cooccur-dir ",
+                          Quote(dir_.File("c")), " --vocab ", Quote(Vocab()), " --output-dir ",
+                          Quote(out), " --dim 16 --epochs 100000 --threads 1"));
+  ASSERT_FALSE(std::filesystem::exists(out + "/vectors.bin"));
+  auto inspect =
+      RunCommand(absl::StrCat(WordmillBin(), " inspect ", Quote(out + "/glove-checkpoint.wmrec")));
+  const size_t at = inspect.output.find("epochs_done: ");
+  ASSERT_NE(at, std::string::npos) << inspect.output;
+  int done = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(
+      inspect.output.substr(at + 13, inspect.output.find('\n', at) - at - 13), &done));
+  ASSERT_GE(done, 1);
+  auto resumed = Glove(2, out, absl::StrCat("--epochs ", done + 2, " --resume --threads 1"));
+  EXPECT_NE(resumed.output.find(absl::StrCat("epochs ", done + 1, "..", done + 2)),
+            std::string::npos)
+      << resumed.output;
+  EXPECT_NE(resumed.output.find(absl::StrCat("epoch ", done + 2, "/", done + 2)), std::string::npos)
+      << resumed.output;
+  EXPECT_TRUE(std::filesystem::exists(out + "/vectors.bin"));
+  // A damaged checkpoint is a clear error with --resume.
+  std::string bytes = ReadFile(out + "/glove-checkpoint.wmrec");
+  bytes[bytes.size() / 2] ^= 0x55;
+  WriteFile(out + "/glove-checkpoint.wmrec", bytes);
+  auto damaged = Glove(1, out, absl::StrCat("--epochs ", done + 3, " --resume"), 2);
+  EXPECT_NE(damaged.output.find("glove-checkpoint.wmrec"), std::string::npos) << damaged.output;
+}
+
+TEST_F(GloveCommandTest, ForeignVocabularyAndTruncatedShardAreErrors) {
+  WriteFile(dir_.File("other.tsv"), "w1\t5\nw2\t3\n");
+  auto result = Run(absl::StrCat(MpiWordmill(2), " glove --cooccur-dir ", Quote(dir_.File("c")),
+                                 " --vocab ", Quote(dir_.File("other.tsv")), " --output-dir ",
+                                 Quote(dir_.File("x")), " --dim 8"),
+                    2);
+  EXPECT_NE(result.output.find("another vocabulary"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("cooccur-00000-of-00002.wmrec"), std::string::npos) << result.output;
+  const std::string shard = dir_.File("c/cooccur-00001-of-00002.wmrec");
+  const std::string bytes = ReadFile(shard);
+  WriteFile(shard, bytes.substr(0, bytes.size() * 2 / 3));
+  result = Glove(2, dir_.File("y"), "--epochs 1", 2);
+  EXPECT_NE(result.output.find("cooccur-00001-of-00002.wmrec"), std::string::npos) << result.output;
+  std::filesystem::remove(shard);
+  result = Glove(1, dir_.File("z"), "--epochs 1", 2);
+  EXPECT_NE(result.output.find("missing"), std::string::npos) << result.output;
+}
+
+TEST_F(GloveCommandTest, BinaryLoadsInGensim) {
+  if (RunCommand("/usr/bin/python3 -c 'import gensim'").exit_code != 0) {
+    GTEST_SKIP() << "Debian's python3-gensim is not installed";
+  }
+  const std::string out = dir_.File("gs");
+  Glove(1, out, "--epochs 2");
+  auto result = RunCommand(absl::StrCat(
+      "/usr/bin/python3 -c \"from gensim.models import KeyedVectors as K; "
+      "kv = K.load_word2vec_format('",
+      out, "/vectors.bin', binary=True); t = K.load_word2vec_format('", out,
+      "/vectors.txt'); print(len(kv), kv.vector_size, abs(kv['w3'] - t['w3']).max() < 1e-4)\""));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("240 16 True"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace wordmill

@@ -1,0 +1,195 @@
+// End-to-end tests of `wordmill sgns`: reproducibility, resume, np = 2 with gensim, bad input.
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+
+namespace wordmill {
+namespace {
+
+using ::wordmill::testing::MpiWordmill;
+using ::wordmill::testing::ReadFile;
+using ::wordmill::testing::RunCommand;
+using ::wordmill::testing::TempDir;
+using ::wordmill::testing::WordmillBin;
+using ::wordmill::testing::WriteFile;
+
+// Two disjoint topic vocabularies, a0..a29 and b0..b29; each line draws from one of them.
+std::string TopicCorpus(int lines, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::string text;
+  for (int l = 0; l < lines; ++l) {
+    const char topic = l % 2 == 0 ? 'a' : 'b';
+    for (int i = 0; i < 20; ++i)
+      absl::StrAppend(&text, i ? " " : "", std::string(1, topic), gen() % 30);
+    text += "\n";
+  }
+  return text;
+}
+
+// Small, fast settings; one thread so that runs are bit-identical.
+std::string Flags(const std::string& out) {
+  return absl::StrCat(" sgns --output-dir ", out,
+                      " --dim 16 --window 3 --epochs 3 --min-count 1 --sample 0 --threads 1"
+                      " --progress-seconds 0 --seed 5 ");
+}
+
+class SgnsCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override { WriteFile(corpus_, TopicCorpus(1200, 1)); }
+  testing::CommandResult Sgns(const std::string& flags) {
+    return RunCommand(WordmillBin() + flags + " " + corpus_);
+  }
+  TempDir dir_;
+  std::string corpus_ = dir_.File("corpus.txt");
+};
+
+TEST_F(SgnsCommandTest, OneThreadRunsAreBitIdenticalPerSeed) {
+  const std::string a = dir_.File("a"), b = dir_.File("b"), c = dir_.File("c");
+  for (const std::string& out : {a, b}) {
+    testing::CommandResult r = Sgns(Flags(out));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  EXPECT_EQ(ReadFile(a + "/vectors.bin"), ReadFile(b + "/vectors.bin"));
+  EXPECT_EQ(ReadFile(a + "/vectors.txt"), ReadFile(b + "/vectors.txt"));
+  testing::CommandResult r = Sgns(Flags(c) + " --seed 6");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(ReadFile(a + "/vectors.bin"), ReadFile(c + "/vectors.bin"));
+}
+
+TEST_F(SgnsCommandTest, ResumeContinuesExactlyAndRefusesOtherSettingsAndCorruption) {
+  const std::string full = dir_.File("full"), part = dir_.File("part");
+  ASSERT_EQ(Sgns(Flags(full)).exit_code, 0);
+  testing::CommandResult r = Sgns(Flags(part) + " --stop-after-epochs 1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("continue with --resume"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(part + "/vectors.bin"));
+  const std::string checkpoint = part + "/checkpoint/model.ckpt";
+  ASSERT_TRUE(std::filesystem::exists(checkpoint));
+  const std::string saved = ReadFile(checkpoint);
+
+  r = Sgns(Flags(part) + " --resume --dim 17");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("other settings"), std::string::npos) << r.output;
+
+  std::string damaged = saved;
+  damaged[damaged.size() / 2] ^= 0x40;
+  WriteFile(checkpoint, damaged);
+  r = Sgns(Flags(part) + " --resume");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("corrupt checkpoint"), std::string::npos) << r.output;
+
+  WriteFile(checkpoint, saved);
+  r = Sgns(Flags(part) + " --resume");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("from epoch 2"), std::string::npos) << r.output;
+  EXPECT_EQ(ReadFile(full + "/vectors.bin"), ReadFile(part + "/vectors.bin"));
+
+  r = Sgns(Flags(dir_.File("none")) + " --resume");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("no checkpoint"), std::string::npos) << r.output;
+}
+
+// gensim (Debian's python3-gensim) loads vectors.bin with the values of vectors.txt, and the
+// topics are separated: most of the 5 nearest neighbours of every word share its topic.
+constexpr char kGensimCheck[] = R"(
+import sys
+import numpy as np
+from gensim.models import KeyedVectors
+b = KeyedVectors.load_word2vec_format(sys.argv[1] + '/vectors.bin', binary=True)
+t = KeyedVectors.load_word2vec_format(sys.argv[1] + '/vectors.txt', binary=False)
+assert b.index_to_key == t.index_to_key
+assert np.array_equal(b.vectors, t.vectors), np.abs(b.vectors - t.vectors).max()
+own = total = 0
+for w in b.index_to_key:
+    for n, _ in b.most_similar(w, topn=5):
+        own += n[0] == w[0]
+        total += 1
+print('own-topic fraction %.3f' % (own / total))
+assert own / total >= 0.9
+print('gensim ok', b.vectors.shape)
+)";
+
+TEST_F(SgnsCommandTest, TwoRanksTrainAndGensimLoadsTheOutput) {
+  if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "no /usr/bin/python3";
+  if (RunCommand("/usr/bin/python3 -c 'import gensim'").exit_code != 0) {
+    GTEST_SKIP() << "gensim is not installed for /usr/bin/python3 (apt-get install python3-gensim)";
+  }
+  const std::string out = dir_.File("np2");
+  testing::CommandResult r = RunCommand(MpiWordmill(2) + Flags(out) +
+                                        " --sync-words 5000 --save-output-vectors " + corpus_);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("2 rank(s)"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(out + "/vectors.out.bin"));
+  const std::string script = dir_.File("check.py");
+  WriteFile(script, kGensimCheck);
+  r = RunCommand("/usr/bin/python3 " + script + " " + out);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("gensim ok (60, 16)"), std::string::npos) << r.output;
+}
+
+TEST_F(SgnsCommandTest, ReadVocabularyAppliesMinCountAndRefusesAForeignOne) {
+  const std::string vocab_dir = dir_.File("vocab");
+  testing::CommandResult r =
+      RunCommand(WordmillBin() + " vocab --min-count 1 --output-dir " + vocab_dir + " " + corpus_);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string out = dir_.File("withvocab");
+  r = Sgns(Flags(out) + " --vocab " + vocab_dir + "/vocab.wmrec --max-size 40");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("vocabulary 40 words"), std::string::npos) << r.output;
+
+  const std::string foreign = dir_.File("foreign.tsv");
+  WriteFile(foreign, "zebra\t10\nquokka\t9\nnarwhal\t8\n");
+  r = Sgns(Flags(dir_.File("foreign")) + " --vocab " + foreign + " --negative 2");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("no words of the vocabulary"), std::string::npos) << r.output;
+  r = Sgns(Flags(dir_.File("missing")) + " --vocab " + dir_.File("nope.tsv"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+TEST_F(SgnsCommandTest, BadInputExitsTwoWithAClearMessage) {
+  const std::string out = dir_.File("bad");
+  const std::pair<std::string, std::string> cases[] = {
+      {"--dim 0", "--dim must be between 1 and 10000"},
+      {"--dim 20000", "--dim must be between 1 and 10000"},
+      {"--window 0", "--window must be between 1 and 1000"},
+      {"--negative -1", "--negative must be between 0 and 1000"},
+      {"--epochs 0", "--epochs must be between 1 and 100000"},
+      {"--sample -1", "--sample must be between 0 and 1"},
+      {"--alpha -0.1", "--alpha must be between 0 and 10"},
+      {"--model word2vec", "model"},
+  };
+  for (const auto& [flags, message] : cases) {
+    testing::CommandResult r = Sgns(Flags(out) + flags);
+    EXPECT_EQ(r.exit_code, 2) << flags << "\n" << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << flags << "\n" << r.output;
+  }
+  const std::string empty = dir_.File("empty.txt");
+  WriteFile(empty, "");
+  testing::CommandResult r = RunCommand(WordmillBin() + Flags(out) + empty);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("vocabulary of the corpus is empty"), std::string::npos) << r.output;
+
+  const std::string tiny = dir_.File("tiny.txt");
+  WriteFile(tiny, "one two three one two three\n");
+  r = RunCommand(WordmillBin() + Flags(out) + " --negative 5 " + tiny);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("too few to train"), std::string::npos) << r.output;
+
+  // Under mpirun the error is reported once and both ranks exit 2.
+  r = RunCommand(MpiWordmill(2) + Flags(out) + empty);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+TEST_F(SgnsCommandTest, DivergenceIsReportedNamingTheEpoch) {
+  testing::CommandResult r = Sgns(Flags(dir_.File("nan")) + " --alpha 10 --negative 20");
+  if (r.exit_code == 0) GTEST_SKIP() << "alpha 10 did not diverge here: " << r.output;
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("training diverged in epoch"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace wordmill

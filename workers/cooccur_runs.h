@@ -1,0 +1,68 @@
+// Sorted runs of co-occurrence records on disk and their bounded-fan-in merge.
+//
+// A run is a record file (formats/record_file.h) of CooccurRecords sorted by (i, j) without
+// duplicates, in a rank's temporary directory. RunSpiller is the row owner's receive buffer:
+// records arrive in sorted pieces, the buffer is combined when full and spilled as a run when
+// combining does not free half of it. MergeRuns k-way merges runs (adding up equal pairs)
+// with at most `max_open_files` files open: while there are more runs than fit, the oldest
+// ones are merged into a new run (each pass reads and writes every record once).
+#ifndef WORDMILL_WORKERS_COOCCUR_RUNS_H_
+#define WORDMILL_WORKERS_COOCCUR_RUNS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "formats/record_file.h"
+#include "workers/cooccur_record.h"
+
+namespace wordmill {
+
+// Record-writer options for co-occurrence files (fixed 16-byte records).
+RecordWriterOptions CooccurWriterOptions();
+
+class RunSpiller {
+ public:
+  // Runs go to `dir` (created by the caller) as run-<n>.wmrec. Allocates twice
+  // buffer_records records (the buffer and the sort's scratch).
+  RunSpiller(std::string dir, size_t buffer_records, int64_t vocab_size);
+
+  // Appends n records (raw CooccurRecord bytes, any alignment); combines or spills first if
+  // they do not fit. n must be at most half the capacity.
+  absl::Status Add(const void* records, size_t n);
+  // Spills what is buffered (if anything) and releases the buffer.
+  absl::Status Finish();
+
+  size_t capacity() const { return buffer_.size(); }
+  std::vector<std::string>* runs() { return &runs_; }
+  int* next_run_id() { return &next_run_id_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  absl::Status Spill();
+
+  std::string dir_;
+  int64_t vocab_size_;
+  std::vector<CooccurRecord> buffer_;
+  std::vector<CooccurRecord> scratch_;
+  size_t size_ = 0;
+  std::vector<std::string> runs_;
+  int next_run_id_ = 0;
+};
+
+struct MergeStats {
+  int intermediate_merges = 0;  // merges into temporary runs (0 when all runs fit at once)
+  int64_t records = 0;          // records in the final output
+  double weight_sum = 0;        // sum of x in the final output
+};
+
+// Merges `runs` into `output` (already open), first reducing them in passes of at most
+// max_open_files - 1 inputs (one file is the output). Input runs are deleted as they are
+// consumed; new intermediate runs are named from *next_run_id in `dir`.
+absl::Status MergeRuns(std::vector<std::string> runs, int max_open_files, const std::string& dir,
+                       int* next_run_id, RecordWriter* output, MergeStats* stats);
+
+}  // namespace wordmill
+
+#endif  // WORDMILL_WORKERS_COOCCUR_RUNS_H_
