@@ -1,10 +1,10 @@
 // Token-id shards: the corpus as vocabulary ids, one record file per rank.
 //
 // Each record is one paragraph: a little-endian uint32 of flags (bit 0: the paragraph starts a
-// document) followed by the paragraph's ids as little-endian uint32. The header's record type
-// is "wordmill.IdParagraph" and its metadata holds "vocab_checksum" (16 hex digits, see
-// VocabularyChecksum), "vocab_size" and "rank"/"ranks"; the header's record_count is the number
-// of paragraphs. Trainers and the
+// document, or a work unit, so no context window reaches back across it) followed by the
+// paragraph's ids as little-endian uint32. The header's record type is "wordmill.IdParagraph" and
+// its metadata holds "vocab_checksum" (16 hex digits, see VocabularyChecksum), "vocab_size" and
+// "rank"/"ranks"; the header's record_count is the number of paragraphs. Trainers and the
 // co-occurrence counter read these instead of re-tokenizing the text every epoch.
 #ifndef WORDMILL_FORMATS_ID_SHARD_H_
 #define WORDMILL_FORMATS_ID_SHARD_H_

@@ -142,6 +142,7 @@ void WordTokenizer::BuildByteTables() {
 void WordTokenizer::Tokenize(absl::string_view text, TokenList* out) {
   out->clear();
   std::string& bytes = out->bytes();
+  bytes.reserve(text.size());  // ASCII text never grows when folded
   const char* p = text.data();
   const char* const end = p + text.size();
   const char* ascii_begin = p;  // where the fast path last (re)started
@@ -161,19 +162,14 @@ void WordTokenizer::Tokenize(absl::string_view text, TokenList* out) {
       p = ascii_begin = TokenizeUnicodeRun(punct_before ? p - 1 : p, end, out);
       continue;
     }
-    // A word: letters and digits, joined by single inner punctuation characters if enabled;
-    // its folded bytes go straight to the output and are taken back if it is not kept.
-    const size_t token_begin = bytes.size();
+    // A word: letters and digits, joined by single inner punctuation characters if enabled.
+    // Its extent is found first, then its folded bytes are written in one pass.
     const char* q = p;
     for (;;) {
-      uint8_t c;
-      while (q < end && byte_class_[c = static_cast<uint8_t>(*q)] == kWord) {
-        bytes.push_back(byte_map_[c]);
-        ++q;
-      }
+      while (q < end && byte_class_[static_cast<uint8_t>(*q)] == kWord) ++q;
       if (q + 1 < end && byte_class_[static_cast<uint8_t>(*q)] == kInnerPunct &&
           byte_class_[static_cast<uint8_t>(q[1])] == kWord) {
-        bytes.push_back(*q++);
+        ++q;
         continue;
       }
       break;
@@ -181,15 +177,18 @@ void WordTokenizer::Tokenize(absl::string_view text, TokenList* out) {
     // A non-ASCII character continuing the word sends the whole word to the Unicode path.
     const char* next = q < end && byte_class_[static_cast<uint8_t>(*q)] == kInnerPunct ? q + 1 : q;
     if (next < end && byte_class_[static_cast<uint8_t>(*next)] == kNonAscii) {
-      bytes.resize(token_begin);
       p = ascii_begin = TokenizeUnicodeRun(p, end, out);
       continue;
     }
-    if (static_cast<size_t>(q - p) <= max_token_bytes_) {
+    const size_t length = static_cast<size_t>(q - p);
+    if (length <= max_token_bytes_) {
+      const size_t token_begin = bytes.size();
+      bytes.resize(token_begin + length);
+      char* dest = &bytes[token_begin];
+      for (size_t i = 0; i < length; ++i) dest[i] = byte_map_[static_cast<uint8_t>(p[i])];
       out->CloseToken();
       ++tokens;
     } else {
-      bytes.resize(token_begin);
       ++long_tokens;
     }
     p = q;

@@ -8,7 +8,13 @@ namespace wordmill {
 
 void CooccurRouter::FillSendBuffers(const std::vector<RecordSpan>& pieces, size_t* piece,
                                     size_t* offset) {
-  send_.assign(comm_->size(), std::string());
+  // The buffers keep their capacity from round to round: fresh multi-MB strings would be
+  // mmapped and page-faulted in every round.
+  send_.resize(comm_->size());
+  for (std::string& buffer : send_) {
+    buffer.clear();
+    buffer.reserve(batch_records_ * sizeof(CooccurRecord));
+  }
   size_t taken = 0;
   while (*piece < pieces.size() && taken < batch_records_) {
     const RecordSpan& span = pieces[*piece];
@@ -58,8 +64,6 @@ absl::Status CooccurRouter::Route(const std::vector<RecordSpan>& pieces) {
     if (local.ok()) local = Receive(recv_);
     ++rounds_;
   }
-  send_.clear();
-  recv_.clear();
   return comm_->AgreeOk(local);
 }
 

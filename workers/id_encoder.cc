@@ -29,7 +29,9 @@ absl::Status EncodeRank(const std::vector<InputFile>& files, const std::vector<W
         OpenDocumentReader(files[unit.file_index], unit, input);
     if (!reader.ok()) return reader.status();
     Paragraph paragraph;
-    bool document_pending = false;
+    // A unit's first paragraph is a hard boundary even inside a document: the text before it
+    // may be on another rank, so no context window may reach across.
+    bool document_pending = true;
     while (true) {
       absl::StatusOr<bool> more = (*reader)->Next(&paragraph);
       if (!more.ok()) return more.status();

@@ -1,7 +1,10 @@
 // Encodes the corpus into token-id shards (formats/id_shard.h): every rank tokenizes its work
 // units (the same plan as the vocabulary stage), maps words to ids with the vocabulary, and
 // writes its shard; paragraphs longer than IdShardSpec.max_sentence_tokens are cut. Words not
-// in the vocabulary are dropped (and counted).
+// in the vocabulary are dropped (and counted). The first paragraph of every work unit is
+// flagged as a document start: a plain-text file cut into several units loses the few context
+// pairs that would span a cut (at most window pairs per side per cut); files that are not cut
+// (compressed, Brown, small) and WikiExtractor/JSONL units (cut at documents) lose nothing.
 #ifndef WORDMILL_WORKERS_ID_ENCODER_H_
 #define WORDMILL_WORKERS_ID_ENCODER_H_
 

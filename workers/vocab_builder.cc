@@ -244,8 +244,9 @@ absl::StatusOr<Vocabulary> AssembleVocabulary(const Vocabulary& part, const Voca
 }
 
 // Sums the per-rank figures into stats (identical on every rank afterwards).
+// `owned` is the owner table (empty with one rank); `distinct` the owner table's size.
 absl::Status ReduceStats(const LocalTotals& totals, const WordCounter& local,
-                         const WordCounter& owned, int64_t files, double seconds,
+                         const WordCounter& owned, size_t distinct, int64_t files, double seconds,
                          Communicator* comm, CorpusStats* stats) {
   const PruneStats& local_prune = local.prune_stats();
   const PruneStats& owner_prune = owned.prune_stats();
@@ -254,7 +255,7 @@ absl::Status ReduceStats(const LocalTotals& totals, const WordCounter& local,
                                totals.reader.lines,
                                totals.reader.documents,
                                totals.tokenizer.tokens,
-                               static_cast<int64_t>(owned.size()),
+                               static_cast<int64_t>(distinct),
                                totals.tokenizer.invalid_utf8_sequences,
                                totals.tokenizer.long_tokens_dropped,
                                totals.reader.long_lines_skipped,
@@ -347,24 +348,35 @@ absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Commu
   LocalTotals totals;
   WordCounter local = counter.TakeMerged(&totals);
   const VocabularySpec& vspec = spec.vocabulary();
-  absl::StatusOr<WordCounter> owned =
-      ExchangeByOwner(local, (vspec.vocab_memory_mb() << 20) / 2,
-                      std::max<int64_t>(1, vspec.exchange_batch_mb()) << 20, comm);
-  if (!owned.ok()) return owned.status();
-  Vocabulary part = OwnedVocabulary(*owned, vspec);
+  // With one rank the local table already owns every word: no exchange.
+  WordCounter owned;
+  if (comm->size() > 1) {
+    absl::StatusOr<WordCounter> exchanged =
+        ExchangeByOwner(local, (vspec.vocab_memory_mb() << 20) / 2,
+                        std::max<int64_t>(1, vspec.exchange_batch_mb()) << 20, comm);
+    if (!exchanged.ok()) return exchanged.status();
+    owned = *std::move(exchanged);
+  }
+  const WordCounter& owner = comm->size() > 1 ? owned : local;
+  Vocabulary part = OwnedVocabulary(owner, vspec);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
 
   VocabularyResult result;
-  if (absl::Status s = ReduceStats(totals, local, *owned, static_cast<int64_t>(files->size()),
-                                   seconds, comm, &result.stats);
+  if (absl::Status s =
+          ReduceStats(totals, local, owned, owner.size(), static_cast<int64_t>(files->size()),
+                      seconds, comm, &result.stats);
       !s.ok()) {
     return s;
   }
   local.Clear();
-  owned->Clear();
-  absl::StatusOr<Vocabulary> vocab = AssembleVocabulary(part, vspec, comm);
-  if (!vocab.ok()) return vocab.status();
-  result.vocab = *std::move(vocab);
+  owned.Clear();
+  if (comm->size() > 1) {
+    absl::StatusOr<Vocabulary> vocab = AssembleVocabulary(part, vspec, comm);
+    if (!vocab.ok()) return vocab.status();
+    result.vocab = *std::move(vocab);
+  } else {
+    result.vocab = std::move(part);  // already sorted and cut to max_size
+  }
   int64_t vocab_tokens = 0;
   for (const VocabWord& w : result.vocab) vocab_tokens += w.count;
   result.stats.set_vocabulary_words(static_cast<int64_t>(result.vocab.size()));

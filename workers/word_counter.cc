@@ -51,7 +51,7 @@ void WordCounter::MergeFrom(WordCounter* other) {
 }
 
 void WordCounter::Clear() {
-  absl::flat_hash_map<absl::string_view, int64_t>().swap(table_);
+  Table().swap(table_);
   blocks_.clear();
   block_used_ = block_size_ = 0;
   arena_bytes_ = 0;
@@ -85,7 +85,7 @@ void WordCounter::Prune() {
     old_blocks.swap(blocks_);
     block_used_ = block_size_ = 0;
     arena_bytes_ = 0;
-    absl::flat_hash_map<absl::string_view, int64_t> table;
+    Table table;
     table.reserve(survivors.size());
     for (const auto& [word, count] : survivors) table.emplace(Store(word), count);
     table_.swap(table);

@@ -67,7 +67,7 @@ class WordCounter {
   void Prune();
 
   int64_t budget_bytes_ = 0;
-  absl::flat_hash_map<absl::string_view, int64_t> table_;
+  Table table_;
   std::vector<std::unique_ptr<char[]>> blocks_;
   size_t block_used_ = 0;
   size_t block_size_ = 0;
