@@ -13,23 +13,16 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "formats/cooccur_record.h"
 #include "formats/record_file.h"
 
 namespace wordmill {
 namespace {
 
-// A record of a co-occurrence shard (the layout of workers/cooccur_record.h).
-struct ShardRecord {
-  int32_t i;
-  int32_t j;
-  double x;
-};
-static_assert(sizeof(ShardRecord) == 16, "shard records are 16 bytes");
-
 absl::Status CheckShardHeader(const RecordReader& reader, const ShuffleOptions& options) {
   const RecordFileHeader& h = reader.header();
   const std::string& path = reader.path();
-  if (h.record_type() != "wordmill.CooccurRecord" || h.record_size() != sizeof(ShardRecord)) {
+  if (h.record_type() != kCooccurRecordType || h.record_size() != sizeof(CooccurRecord)) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, ": not a co-occurrence shard (record type '", h.record_type(),
                      "', size ", h.record_size(), ")"));
@@ -160,8 +153,7 @@ absl::Status ReadShard(const std::string& path, const ShuffleOptions& options,
   absl::StatusOr<bool> more;
   int64_t index = 0;
   while ((more = (*reader)->Next(&bytes)).ok() && *more) {
-    ShardRecord r;
-    std::memcpy(&r, bytes.data(), sizeof(r));
+    const CooccurRecord r = RecordFromBytes(bytes);
     if (r.i < 0 || r.i >= options.vocab_size || r.j < 0 || r.j >= options.vocab_size ||
         !std::isfinite(r.x) || r.x <= 0) {
       return absl::DataLossError(

@@ -1,7 +1,7 @@
 // The GloVe trainer's input: a rank's co-occurrence shards, checked and shuffled into a flat
 // training file.
 //
-// Shards are the record files of `wordmill cooccur` (workers/cooccur_record.h: int32 i,
+// Shards are the record files of `wordmill cooccur` (formats/cooccur_record.h: int32 i,
 // int32 j, float64 x, record type "wordmill.CooccurRecord"). Every header is checked against
 // the vocabulary (checksum and size) and every record (ids in range, x finite and > 0); errors
 // name the file and record. The training file holds TrainingRecords (i, j, log x, f(x)) in

@@ -12,10 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "embeddings/glove_checkpoint.h"
 #include "embeddings/glove_shuffle.h"
+#include "formats/cooccur_record.h"
 #include "formats/record_file.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
-#include "workers/cooccur_record.h"
 #include "workers/cooccur_runs.h"
 
 namespace wordmill {
