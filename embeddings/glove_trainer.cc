@@ -138,7 +138,8 @@ absl::Status SyncReplicas(GloveSync mode, GloveParams* params, std::vector<float
   for (size_t k = 0; k < n; ++k) {
     const float combined = sg[k] + g_sum[k];
     v[k] -= sv[k];
-    const bool context_bias = k >= context_start && (k - context_start) % stride == static_cast<size_t>(params->dim);
+    const bool context_bias =
+        k >= context_start && (k - context_start) % stride == static_cast<size_t>(params->dim);
     if (mode == GLOVE_SYNC_ADAGRAD && !context_bias) v[k] *= std::sqrt(g[k] / combined);
     sg[k] = g[k] = combined;
   }
