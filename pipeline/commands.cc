@@ -36,6 +36,40 @@ int FinishWithStatus(const absl::Status& status, Communicator* comm) {
   return code.ok() ? static_cast<int>(*code) : 1;
 }
 
+int PrepareCommand(const std::vector<std::string>& args, const char* name, const char* usage,
+                   const char* summary, google::protobuf::Message* spec, Communicator* comm,
+                   const std::function<void(const std::string&)>& take_positional,
+                   const std::function<absl::Status()>& validate) {
+  CommandLine command_line;
+  absl::Status parsed = ParseSpecFlags(args, spec, &command_line);
+  if (parsed.ok() && command_line.help) {
+    if (comm->rank() == 0) {
+      std::printf("%s", SpecHelp(usage, summary, spec->GetDescriptor()).c_str());
+    }
+    return 0;
+  }
+  if (parsed.ok() && !command_line.positional.empty()) {
+    if (take_positional) {
+      for (const std::string& p : command_line.positional) take_positional(p);
+    } else {
+      parsed = absl::InvalidArgumentError(
+          absl::StrCat("unexpected argument '", command_line.positional[0], "'"));
+    }
+  }
+  if (parsed.ok() && command_line.print_spec) {
+    if (comm->rank() == 0) std::printf("%s", EffectiveSpecText(*spec).c_str());
+    return 0;
+  }
+  if (parsed.ok()) parsed = validate();
+  if (parsed.ok()) return -1;
+  // Every rank parsed the same arguments, so every rank fails here; rank 0 speaks.
+  if (comm->rank() == 0) {
+    std::fprintf(stderr, "wordmill %s: %s\nusage: %s\n", name,
+                 std::string(parsed.message()).c_str(), usage);
+  }
+  return 2;
+}
+
 int RunInspectCommand(const std::vector<std::string>& args, Communicator* comm) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::printf(

@@ -5,11 +5,13 @@
 #ifndef WORDMILL_PIPELINE_COMMANDS_H_
 #define WORDMILL_PIPELINE_COMMANDS_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "cluster/communicator.h"
+#include "google/protobuf/message.h"
 
 namespace wordmill {
 
@@ -23,6 +25,16 @@ int RunEvalCommand(const std::vector<std::string>& args, Communicator* comm);
 int RunNeighborsCommand(const std::vector<std::string>& args, Communicator* comm);
 // `wordmill help [COMMAND]`.
 int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm);
+
+// What every subcommand does first: parses `args` into *spec (flags by reflection), hands the
+// positional arguments to `take_positional` (null: positional arguments are a usage error),
+// prints the help or the effective spec if asked, and validates with `validate`. Returns the
+// exit code to return at once (0 after --help/--print-spec, 2 for a usage error, printed by
+// rank 0 with the usage line), or -1 to go on.
+int PrepareCommand(const std::vector<std::string>& args, const char* name, const char* usage,
+                   const char* summary, google::protobuf::Message* spec, Communicator* comm,
+                   const std::function<void(const std::string&)>& take_positional,
+                   const std::function<absl::Status()>& validate);
 
 // 2 for bad input and usage errors, 1 for internal errors, 0 for OK.
 int ExitCodeFor(const absl::Status& status);

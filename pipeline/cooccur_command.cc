@@ -106,29 +106,11 @@ absl::Status RunCooccur(const CooccurCommand& spec, Communicator* comm) {
 
 int RunCooccurCommand(const std::vector<std::string>& args, Communicator* comm) {
   CooccurCommand spec;
-  CommandLine command_line;
-  absl::Status parsed = ParseSpecFlags(args, &spec, &command_line);
-  if (parsed.ok()) {
-    for (const std::string& p : command_line.positional) spec.mutable_input()->add_input(p);
-  }
-  if (parsed.ok() && command_line.help) {
-    if (comm->rank() == 0) {
-      std::printf("%s", SpecHelp(kUsage, kSummary, CooccurCommand::descriptor()).c_str());
-    }
-    return 0;
-  }
-  if (parsed.ok() && command_line.print_spec) {
-    if (comm->rank() == 0) std::printf("%s", EffectiveSpecText(spec).c_str());
-    return 0;
-  }
-  if (parsed.ok()) parsed = Validate(spec);
-  if (!parsed.ok()) {
-    if (comm->rank() == 0) {
-      std::fprintf(stderr, "wordmill cooccur: %s\nusage: %s\n",
-                   std::string(parsed.message()).c_str(), kUsage);
-    }
-    return 2;
-  }
+  const int code = PrepareCommand(
+      args, "cooccur", kUsage, kSummary, &spec, comm,
+      [&](const std::string& p) { spec.mutable_input()->add_input(p); },
+      [&] { return Validate(spec); });
+  if (code >= 0) return code;
   return FinishWithStatus(RunCooccur(spec, comm), comm);
 }
 

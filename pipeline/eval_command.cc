@@ -135,68 +135,37 @@ absl::Status RunNeighbors(const NeighborsCommand& spec) {
                                           missing.size() > 1 ? ", ..." : ""));
 }
 
-// Parses flags; prints help or the spec. Returns -1 to go on, else the exit code.
-int ParseCommand(const std::vector<std::string>& args, const char* usage, const char* summary,
-                 google::protobuf::Message* spec, CommandLine* command_line, Communicator* comm,
-                 const std::function<absl::Status()>& finish_and_validate) {
-  absl::Status parsed = ParseSpecFlags(args, spec, command_line);
-  if (parsed.ok() && command_line->help) {
-    if (comm->rank() == 0)
-      std::printf("%s", SpecHelp(usage, summary, spec->GetDescriptor()).c_str());
-    return 0;
-  }
-  if (parsed.ok()) parsed = finish_and_validate();
-  if (parsed.ok() && command_line->print_spec) {
-    if (comm->rank() == 0) std::printf("%s", EffectiveSpecText(*spec).c_str());
-    return 0;
-  }
-  if (!parsed.ok()) {
-    if (comm->rank() == 0) {
-      std::fprintf(stderr, "wordmill: %s\nusage: %s\n", std::string(parsed.message()).c_str(),
-                   usage);
-    }
-    return 2;
-  }
-  return -1;
-}
-
 }  // namespace
 
 int RunEvalCommand(const std::vector<std::string>& args, Communicator* comm) {
   EvalCommand spec;
-  CommandLine command_line;
-  const int code = ParseCommand(args, kEvalUsage, kEvalSummary, &spec, &command_line, comm, [&] {
-    if (!command_line.positional.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("eval: unexpected argument '", command_line.positional[0], "'"));
-    }
-    if (spec.vectors().empty()) return absl::InvalidArgumentError("eval: --vectors is required");
-    if (spec.analogy().empty() && spec.similarity().empty()) {
-      return absl::InvalidArgumentError(
-          "eval: nothing to evaluate: give --analogy and/or --similarity");
-    }
-    if (spec.restrict_vocab() < 0 || spec.similarity_restrict_vocab() < 0) {
-      return absl::InvalidArgumentError("eval: --restrict-vocab values must be >= 0 (0 = all)");
-    }
-    return absl::OkStatus();
-  });
+  const int code =
+      PrepareCommand(args, "eval", kEvalUsage, kEvalSummary, &spec, comm, nullptr, [&] {
+        if (spec.vectors().empty()) return absl::InvalidArgumentError("--vectors is required");
+        if (spec.analogy().empty() && spec.similarity().empty()) {
+          return absl::InvalidArgumentError(
+              "nothing to evaluate: give --analogy and/or --similarity");
+        }
+        if (spec.restrict_vocab() < 0 || spec.similarity_restrict_vocab() < 0) {
+          return absl::InvalidArgumentError("--restrict-vocab values must be >= 0 (0 = all)");
+        }
+        return absl::OkStatus();
+      });
   if (code >= 0) return code;
   return FinishWithStatus(comm->rank() == 0 ? RunEval(spec) : absl::OkStatus(), comm);
 }
 
 int RunNeighborsCommand(const std::vector<std::string>& args, Communicator* comm) {
   NeighborsCommand spec;
-  CommandLine command_line;
-  const int code =
-      ParseCommand(args, kNeighborsUsage, kNeighborsSummary, &spec, &command_line, comm, [&] {
-        for (const std::string& w : command_line.positional) spec.add_word(w);
-        if (spec.vectors().empty()) {
-          return absl::InvalidArgumentError("neighbors: --vectors is required");
-        }
-        if (spec.word().empty()) return absl::InvalidArgumentError("neighbors: no WORD given");
-        if (spec.k() < 1) return absl::InvalidArgumentError("neighbors: --k must be at least 1");
+  const int code = PrepareCommand(
+      args, "neighbors", kNeighborsUsage, kNeighborsSummary, &spec, comm,
+      [&](const std::string& w) { spec.add_word(w); },
+      [&] {
+        if (spec.vectors().empty()) return absl::InvalidArgumentError("--vectors is required");
+        if (spec.word().empty()) return absl::InvalidArgumentError("no WORD given");
+        if (spec.k() < 1) return absl::InvalidArgumentError("--k must be at least 1");
         if (spec.restrict_vocab() < 0) {
-          return absl::InvalidArgumentError("neighbors: --restrict-vocab must be >= 0 (0 = all)");
+          return absl::InvalidArgumentError("--restrict-vocab must be >= 0 (0 = all)");
         }
         return absl::OkStatus();
       });

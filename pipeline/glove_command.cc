@@ -109,30 +109,9 @@ absl::Status RunGlove(const GloveCommand& spec, Communicator* comm) {
 
 int RunGloveCommand(const std::vector<std::string>& args, Communicator* comm) {
   GloveCommand spec;
-  CommandLine command_line;
-  absl::Status parsed = ParseSpecFlags(args, &spec, &command_line);
-  if (parsed.ok() && command_line.help) {
-    if (comm->rank() == 0) {
-      std::printf("%s", SpecHelp(kUsage, kSummary, GloveCommand::descriptor()).c_str());
-    }
-    return 0;
-  }
-  if (parsed.ok() && command_line.print_spec) {
-    if (comm->rank() == 0) std::printf("%s", EffectiveSpecText(spec).c_str());
-    return 0;
-  }
-  if (parsed.ok() && !command_line.positional.empty()) {
-    parsed = absl::InvalidArgumentError(
-        absl::StrCat("unexpected argument '", command_line.positional[0], "'"));
-  }
-  if (parsed.ok()) parsed = Validate(spec);
-  if (!parsed.ok()) {
-    if (comm->rank() == 0) {
-      std::fprintf(stderr, "wordmill glove: %s\nusage: %s\n", std::string(parsed.message()).c_str(),
-                   kUsage);
-    }
-    return 2;
-  }
+  const int code = PrepareCommand(args, "glove", kUsage, kSummary, &spec, comm, nullptr,
+                                  [&] { return Validate(spec); });
+  if (code >= 0) return code;
   return FinishWithStatus(RunGlove(spec, comm), comm);
 }
 

@@ -65,30 +65,19 @@ absl::Status Tokenize(const TokenizeCommand& spec) {
 
 int RunTokenizeCommand(const std::vector<std::string>& args, Communicator* comm) {
   TokenizeCommand spec;
-  CommandLine command_line;
-  absl::Status parsed = ParseSpecFlags(args, &spec, &command_line);
-  for (const std::string& p : command_line.positional) spec.mutable_input()->add_input(p);
-  if (parsed.ok() && command_line.help) {
-    std::printf("%s", SpecHelp(kUsage, kSummary, TokenizeCommand::descriptor()).c_str());
-    return 0;
-  }
-  if (parsed.ok() && command_line.print_spec) {
-    std::printf("%s", EffectiveSpecText(spec).c_str());
-    return 0;
-  }
-  if (parsed.ok() && spec.input().input().empty()) parsed = absl::InvalidArgumentError("no input");
-  if (parsed.ok() && spec.output().empty())
-    parsed = absl::InvalidArgumentError("--output is required");
-  if (parsed.ok() && comm->size() != 1) {
-    parsed = absl::InvalidArgumentError("tokenize writes one ordered stream: run it on one rank");
-  }
-  if (!parsed.ok()) {
-    if (comm->rank() == 0) {
-      std::fprintf(stderr, "wordmill tokenize: %s\nusage: %s\n",
-                   std::string(parsed.message()).c_str(), kUsage);
-    }
-    return 2;
-  }
+  const int code = PrepareCommand(
+      args, "tokenize", kUsage, kSummary, &spec, comm,
+      [&](const std::string& p) { spec.mutable_input()->add_input(p); },
+      [&] {
+        if (spec.input().input().empty()) return absl::InvalidArgumentError("no input");
+        if (spec.output().empty()) return absl::InvalidArgumentError("--output is required");
+        if (comm->size() != 1) {
+          return absl::InvalidArgumentError(
+              "tokenize writes one ordered stream: run it on one rank");
+        }
+        return absl::OkStatus();
+      });
+  if (code >= 0) return code;
   return FinishWithStatus(Tokenize(spec), comm);
 }
 

@@ -155,30 +155,11 @@ absl::Status RunVocab(const VocabCommand& spec, Communicator* comm) {
 
 int RunVocabCommand(const std::vector<std::string>& args, Communicator* comm) {
   VocabCommand spec;
-  CommandLine command_line;
-  absl::Status parsed = ParseSpecFlags(args, &spec, &command_line);
-  if (parsed.ok()) {
-    for (const std::string& p : command_line.positional) spec.mutable_input()->add_input(p);
-  }
-  if (parsed.ok() && command_line.help) {
-    if (comm->rank() == 0) {
-      std::printf("%s", SpecHelp(kUsage, kSummary, VocabCommand::descriptor()).c_str());
-    }
-    return 0;
-  }
-  if (parsed.ok() && command_line.print_spec) {
-    if (comm->rank() == 0) std::printf("%s", EffectiveSpecText(spec).c_str());
-    return 0;
-  }
-  if (parsed.ok()) parsed = Validate(spec);
-  if (!parsed.ok()) {
-    // Every rank parsed the same arguments, so every rank fails here; rank 0 speaks.
-    if (comm->rank() == 0) {
-      std::fprintf(stderr, "wordmill vocab: %s\nusage: %s\n", std::string(parsed.message()).c_str(),
-                   kUsage);
-    }
-    return 2;
-  }
+  const int code = PrepareCommand(
+      args, "vocab", kUsage, kSummary, &spec, comm,
+      [&](const std::string& p) { spec.mutable_input()->add_input(p); },
+      [&] { return Validate(spec); });
+  if (code >= 0) return code;
   return FinishWithStatus(RunVocab(spec, comm), comm);
 }
 
