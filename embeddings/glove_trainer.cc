@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "embeddings/glove_checkpoint.h"
 #include "embeddings/glove_shuffle.h"
+#include "formats/atomic_file.h"
 
 namespace wordmill {
 namespace {
@@ -24,18 +25,6 @@ constexpr size_t kSyncChunk = 1 << 24;    // floats per all-reduce call
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
-
-class TempDirGuard {
- public:
-  explicit TempDirGuard(std::string dir) : dir_(std::move(dir)) {}
-  ~TempDirGuard() {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
- private:
-  std::string dir_;
-};
 
 // Trains on records [begin, end) of the training file; returns the summed cost.
 absl::Status TrainSlice(const std::string& path, int64_t begin, int64_t end, GloveParams* params,

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -183,6 +184,11 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   }
   ::close(fd);
   return contents;
+}
+
+TempDirGuard::~TempDirGuard() {
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
 }
 
 }  // namespace wordmill

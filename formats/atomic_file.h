@@ -46,6 +46,19 @@ class AtomicFileWriter {
   bool committed_ = false;
 };
 
+// Removes a directory tree (e.g. a stage's spill or shuffle files) when it goes out of scope,
+// however the scope is left.
+class TempDirGuard {
+ public:
+  explicit TempDirGuard(std::string dir) : dir_(std::move(dir)) {}
+  ~TempDirGuard();
+  TempDirGuard(const TempDirGuard&) = delete;
+  TempDirGuard& operator=(const TempDirGuard&) = delete;
+
+ private:
+  std::string dir_;
+};
+
 // Writes `contents` to `path` atomically.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
 // Reads a whole (small) file; NotFound/PermissionDenied name the file.

@@ -26,19 +26,6 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Removes a rank's temporary directory when the stage ends, however it ends.
-class TempDirGuard {
- public:
-  explicit TempDirGuard(std::string dir) : dir_(std::move(dir)) {}
-  ~TempDirGuard() {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
- private:
-  std::string dir_;
-};
-
 absl::Status MakeFreshDir(const std::string& dir) {
   std::error_code error;
   std::filesystem::remove_all(dir, error);
