@@ -30,28 +30,22 @@ absl::Status Tokenize(const TokenizeCommand& spec) {
   int64_t paragraphs = 0;
   bool pending_break = false;
   for (const InputFile& file : *files) {
-    absl::StatusOr<std::unique_ptr<DocumentReader>> reader =
-        OpenDocumentReader(file, WorkUnit{0, 0, file.size}, spec.input());
-    if (!reader.ok()) return reader.status();
-    Paragraph paragraph;
-    while (true) {
-      absl::StatusOr<bool> more = (*reader)->Next(&paragraph);
-      if (!more.ok()) return more.status();
-      if (!*more) break;
-      tokenizer.Tokenize(paragraph.text, &tokens);
-      line.clear();
-      pending_break |= spec.document_breaks() && paragraph.starts_document && paragraphs > 0;
-      if (tokens.empty()) continue;
-      if (pending_break) line = "\n";
-      pending_break = false;
-      for (size_t i = 0; i < tokens.size(); ++i) {
-        if (i > 0) line.push_back(' ');
-        line.append(tokens[i].data(), tokens[i].size());
-      }
-      line.push_back('\n');
-      ++paragraphs;
-      if (absl::Status s = (*out)->Write(line); !s.ok()) return s;
-    }
+    absl::Status status = ForEachParagraph(
+        file, WorkUnit{0, 0, file.size}, spec.input(), [&](const Paragraph& paragraph) {
+          tokenizer.Tokenize(paragraph.text, &tokens);
+          pending_break |= spec.document_breaks() && paragraph.starts_document && paragraphs > 0;
+          if (tokens.empty()) return absl::OkStatus();
+          line.assign(pending_break ? "\n" : "");
+          pending_break = false;
+          for (size_t i = 0; i < tokens.size(); ++i) {
+            if (i > 0) line.push_back(' ');
+            line.append(tokens[i].data(), tokens[i].size());
+          }
+          line.push_back('\n');
+          ++paragraphs;
+          return (*out)->Write(line);
+        });
+    if (!status.ok()) return status;
   }
   if (absl::Status s = (*out)->Commit(); !s.ok()) return s;
   std::fprintf(stderr, "wordmill tokenize: %lld files, %lld tokens, %lld lines -> %s\n",

@@ -47,6 +47,15 @@ struct ReaderCounters {
   int64_t lines = 0;               // lines of the unit (including markup and blank lines)
   int64_t documents = 0;
   int64_t long_lines_skipped = 0;
+
+  ReaderCounters& operator+=(const ReaderCounters& c) {
+    stored_bytes += c.stored_bytes;
+    uncompressed_bytes += c.uncompressed_bytes;
+    lines += c.lines;
+    documents += c.documents;
+    long_lines_skipped += c.long_lines_skipped;
+    return *this;
+  }
 };
 
 class DocumentReader {
@@ -65,6 +74,27 @@ class DocumentReader {
 absl::StatusOr<std::unique_ptr<DocumentReader>> OpenDocumentReader(
     const InputFile& file, const WorkUnit& unit, const InputSpec& spec,
     std::atomic<int64_t>* progress_bytes = nullptr);
+
+// Reads all of `unit`, calling `fn(const Paragraph&)` (which returns absl::Status; a non-OK
+// status stops the reading and is returned) for each paragraph. On success the reader's
+// counters are added to *counters if it is not null.
+template <typename Fn>
+absl::Status ForEachParagraph(const InputFile& file, const WorkUnit& unit, const InputSpec& spec,
+                              Fn&& fn, ReaderCounters* counters = nullptr,
+                              std::atomic<int64_t>* progress_bytes = nullptr) {
+  absl::StatusOr<std::unique_ptr<DocumentReader>> reader =
+      OpenDocumentReader(file, unit, spec, progress_bytes);
+  if (!reader.ok()) return reader.status();
+  Paragraph paragraph;
+  while (true) {
+    absl::StatusOr<bool> more = (*reader)->Next(&paragraph);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    if (absl::Status s = fn(static_cast<const Paragraph&>(paragraph)); !s.ok()) return s;
+  }
+  if (counters != nullptr) *counters += (*reader)->counters();
+  return absl::OkStatus();
+}
 
 }  // namespace wordmill
 

@@ -25,37 +25,33 @@ absl::Status EncodeRank(const std::vector<InputFile>& files, const std::vector<W
   std::vector<uint32_t> paragraph_ids;
   const size_t max_tokens = static_cast<size_t>(std::max(1, ids_spec.max_sentence_tokens()));
   for (const WorkUnit& unit : units) {
-    absl::StatusOr<std::unique_ptr<DocumentReader>> reader =
-        OpenDocumentReader(files[unit.file_index], unit, input);
-    if (!reader.ok()) return reader.status();
-    Paragraph paragraph;
     // A unit's first paragraph is a hard boundary even inside a document: the text before it
     // may be on another rank, so no context window may reach across.
     bool document_pending = true;
-    while (true) {
-      absl::StatusOr<bool> more = (*reader)->Next(&paragraph);
-      if (!more.ok()) return more.status();
-      if (!*more) break;
-      document_pending |= paragraph.starts_document;
-      tokenizer.Tokenize(paragraph.text, &tokens);
-      paragraph_ids.clear();
-      for (size_t i = 0; i < tokens.size(); ++i) {
-        auto it = ids.find(tokens[i]);
-        if (it == ids.end()) {
-          ++*dropped;
-        } else {
-          paragraph_ids.push_back(it->second);
-        }
-      }
-      for (size_t begin = 0; begin < paragraph_ids.size(); begin += max_tokens) {
-        const size_t n = std::min(max_tokens, paragraph_ids.size() - begin);
-        if (absl::Status s = writer->Add(paragraph_ids.data() + begin, n, document_pending);
-            !s.ok()) {
-          return s;
-        }
-        document_pending = false;
-      }
-    }
+    absl::Status status =
+        ForEachParagraph(files[unit.file_index], unit, input, [&](const Paragraph& paragraph) {
+          document_pending |= paragraph.starts_document;
+          tokenizer.Tokenize(paragraph.text, &tokens);
+          paragraph_ids.clear();
+          for (size_t i = 0; i < tokens.size(); ++i) {
+            auto it = ids.find(tokens[i]);
+            if (it == ids.end()) {
+              ++*dropped;
+            } else {
+              paragraph_ids.push_back(it->second);
+            }
+          }
+          for (size_t begin = 0; begin < paragraph_ids.size(); begin += max_tokens) {
+            const size_t n = std::min(max_tokens, paragraph_ids.size() - begin);
+            if (absl::Status s = writer->Add(paragraph_ids.data() + begin, n, document_pending);
+                !s.ok()) {
+              return s;
+            }
+            document_pending = false;
+          }
+          return absl::OkStatus();
+        });
+    if (!status.ok()) return status;
   }
   return absl::OkStatus();
 }

@@ -28,11 +28,7 @@ struct LocalTotals {
   ReaderCounters reader;
   TokenizerCounters tokenizer;
   void Add(const ReaderCounters& r, const TokenizerCounters& t) {
-    reader.stored_bytes += r.stored_bytes;
-    reader.uncompressed_bytes += r.uncompressed_bytes;
-    reader.lines += r.lines;
-    reader.documents += r.documents;
-    reader.long_lines_skipped += r.long_lines_skipped;
+    reader += r;
     tokenizer.tokens += t.tokens;
     tokenizer.invalid_utf8_sequences += t.invalid_utf8_sequences;
     tokenizer.long_tokens_dropped += t.long_tokens_dropped;
@@ -119,20 +115,16 @@ class RankCounter {
 
   absl::Status CountUnit(const InputFile& file, const WorkUnit& unit, WordTokenizer* tokenizer,
                          TokenList* tokens, WordCounter* counter, LocalTotals* totals) {
-    absl::StatusOr<std::unique_ptr<DocumentReader>> reader =
-        OpenDocumentReader(file, unit, spec_.input(), &progress_->bytes);
-    if (!reader.ok()) return reader.status();
-    Paragraph paragraph;
-    while (true) {
-      absl::StatusOr<bool> more = (*reader)->Next(&paragraph);
-      if (!more.ok()) return more.status();
-      if (!*more) break;
-      tokenizer->Tokenize(paragraph.text, tokens);
-      for (size_t i = 0; i < tokens->size(); ++i) counter->Add((*tokens)[i]);
-      progress_->tokens.fetch_add(static_cast<int64_t>(tokens->size()), std::memory_order_relaxed);
-    }
-    totals->Add((*reader)->counters(), TokenizerCounters());
-    return absl::OkStatus();
+    return ForEachParagraph(
+        file, unit, spec_.input(),
+        [&](const Paragraph& paragraph) {
+          tokenizer->Tokenize(paragraph.text, tokens);
+          for (size_t i = 0; i < tokens->size(); ++i) counter->Add((*tokens)[i]);
+          progress_->tokens.fetch_add(static_cast<int64_t>(tokens->size()),
+                                      std::memory_order_relaxed);
+          return absl::OkStatus();
+        },
+        &totals->reader, &progress_->bytes);
   }
 
   const VocabCommand& spec_;
