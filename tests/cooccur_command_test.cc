@@ -37,7 +37,7 @@ using ::wordmill::testing::WriteZstdFile;
 
 using Counts = std::map<uint64_t, double>;  // RecordKey -> x
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+using ::wordmill::testing::Quote;
 
 // Zipf-like random text: documents of paragraphs, in `files` zstd files (each a whole unit).
 void WriteCorpus(const std::string& dir, int files, int tokens_per_file) {

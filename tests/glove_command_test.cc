@@ -23,7 +23,7 @@ using ::wordmill::testing::WordmillBin;
 using ::wordmill::testing::WriteFile;
 using ::wordmill::testing::WriteZstdFile;
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+using ::wordmill::testing::Quote;
 
 // The final cost printed by `wordmill glove`.
 double FinalCost(const std::string& output) {

@@ -52,6 +52,18 @@ void WriteZstdFile(const std::string& path, const std::string& contents) {
   WriteFile(path, compressed);
 }
 
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
 CommandResult RunCommand(const std::string& command) {
   CommandResult result;
   std::string full = command + " 2>&1";

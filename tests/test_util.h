@@ -27,6 +27,9 @@ struct CommandResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr together
 };
+// `s` quoted for the shell (single quotes; embedded single quotes escaped).
+std::string Quote(const std::string& s);
+
 // Runs a shell command, capturing its output.
 CommandResult RunCommand(const std::string& command);
 

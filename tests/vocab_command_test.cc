@@ -96,7 +96,7 @@ std::vector<std::pair<std::string, int64_t>> ExpectedVocab(const Reference& ref,
   return rows;
 }
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+using ::wordmill::testing::Quote;
 
 TEST(VocabCommandTest, SmallCorpusMatchesBruteForceForEveryRankAndThreadCount) {
   TempDir dir;
