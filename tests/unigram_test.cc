@@ -347,6 +347,58 @@ TEST(UnigramTest, KoreanWords) {
   EXPECT_EQ(Encode(model, "글").size(), 1u);
 }
 
+TEST(UnigramTest, ScriptClasses) {
+  using unigram_internal::kScriptAny;
+  using unigram_internal::kScriptCommon;
+  using unigram_internal::ScriptClass;
+  EXPECT_EQ(ScriptClass('a'), ScriptClass(0xE9));       // Latin: a, é
+  EXPECT_EQ(ScriptClass(0xAC00), ScriptClass(0x3131));  // Hangul syllable, compatibility jamo
+  EXPECT_EQ(ScriptClass(0x4E00), ScriptClass(0x3042));  // Han and hiragana, as SentencePiece
+  EXPECT_NE(ScriptClass('a'), ScriptClass(0xAC00));
+  EXPECT_NE(ScriptClass('a'), ScriptClass(0x0430));     // Cyrillic a
+  EXPECT_NE(ScriptClass(0x05D0), ScriptClass(0x0905));  // Hebrew, Devanagari
+  EXPECT_EQ(ScriptClass('7'), kScriptCommon);
+  EXPECT_EQ(ScriptClass(0x0661), kScriptCommon);  // Arabic-Indic digit one
+  EXPECT_EQ(ScriptClass('-'), kScriptCommon);
+  EXPECT_EQ(ScriptClass(0x0301), kScriptAny);  // combining acute accent
+}
+
+// "▁2015년" is frequent; with split_by_script (the default, as SentencePiece) no piece mixes
+// digits with Hangul, or Hangul with Latin; without it the whole word becomes one piece.
+TEST(UnigramTest, SplitByScript) {
+  const WordCounts words = {{"\xE2\x96\x81"
+                             "2015년",
+                             50},
+                            {"\xE2\x96\x81"
+                             "2016년",
+                             40},
+                            {"\xE2\x96\x81"
+                             "tv조선",
+                             30},
+                            {"\xE2\x96\x81"
+                             "년도",
+                             5}};
+  UnigramTrainOptions options;
+  options.vocab_size = 20;
+  const auto split = TrainUnigram(words, options);
+  ASSERT_TRUE(split.ok()) << split.status();
+  for (const auto& p : *split) {
+    std::string rest = p.piece.rfind("\xE2\x96\x81", 0) == 0 ? p.piece.substr(3) : p.piece;
+    const bool has_digit = rest.find_first_of("0123456789") != std::string::npos;
+    const bool has_latin = rest.find_first_of("tv") != std::string::npos;
+    const bool has_hangul =
+        rest.find('\xEB') != std::string::npos || rest.find('\xEC') != std::string::npos;
+    EXPECT_LE(has_digit + has_latin + has_hangul, 1) << p.piece;
+    EXPECT_EQ(rest.find("\xE2\x96\x81"), std::string::npos) << p.piece;
+  }
+  options.split_by_script = false;
+  const auto whole = TrainUnigram(words, options);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_TRUE(
+      ByPiece(*whole).count("\xE2\x96\x81"
+                            "2015년"));
+}
+
 TEST(UnigramTest, CharacterCoverageLeavesRareCharactersUnknown) {
   // 'q' is 1 of 1001 characters: coverage 0.99 leaves it out of the model.
   UnigramTrainOptions options;

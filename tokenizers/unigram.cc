@@ -1,6 +1,7 @@
 #include "tokenizers/unigram.h"
 
 #include <divsufsort.h>
+#include <utf8proc.h>
 
 #include <algorithm>
 #include <atomic>
@@ -56,11 +57,50 @@ double Digamma(double x) {
   return result;
 }
 
+int ScriptClass(uint32_t c) {
+  const auto category = utf8proc_category(static_cast<utf8proc_int32_t>(c));
+  if (category == UTF8PROC_CATEGORY_MN || category == UTF8PROC_CATEGORY_MC ||
+      category == UTF8PROC_CATEGORY_ME) {
+    return kScriptAny;
+  }
+  if ((category >= UTF8PROC_CATEGORY_ND && category <= UTF8PROC_CATEGORY_NO) ||
+      (category >= UTF8PROC_CATEGORY_PC && category <= UTF8PROC_CATEGORY_SO)) {
+    return kScriptCommon;
+  }
+  enum : int { kLatin = 1, kGreek, kCyrillic, kArabic, kHangul, kHan, kOther };
+  struct Range {
+    uint32_t first, last;
+    int script;
+  };
+  // Scripts spread over several blocks; single-block scripts (Armenian, Hebrew, the Indic
+  // scripts, Thai, ...) fall through to the block rule below.
+  static constexpr Range kRanges[] = {
+      {0x0000, 0x024F, kLatin},    {0x0250, 0x02AF, kLatin},    {0x0370, 0x03FF, kGreek},
+      {0x0400, 0x052F, kCyrillic}, {0x0600, 0x06FF, kArabic},   {0x0750, 0x077F, kArabic},
+      {0x08A0, 0x08FF, kArabic},   {0x1100, 0x11FF, kHangul},   {0x1C80, 0x1C8F, kCyrillic},
+      {0x1D00, 0x1DBF, kLatin},    {0x1E00, 0x1EFF, kLatin},    {0x1F00, 0x1FFF, kGreek},
+      {0x2C60, 0x2C7F, kLatin},    {0x2DE0, 0x2DFF, kCyrillic}, {0x2E80, 0x2FDF, kHan},
+      {0x3005, 0x3007, kHan},      {0x3021, 0x3029, kHan},      {0x3038, 0x303B, kHan},
+      {0x3040, 0x30FF, kHan},      {0x3130, 0x318F, kHangul},   {0x31F0, 0x31FF, kHan},
+      {0x3400, 0x4DBF, kHan},      {0x4E00, 0x9FFF, kHan},      {0xA640, 0xA69F, kCyrillic},
+      {0xA720, 0xA7FF, kLatin},    {0xA960, 0xA97F, kHangul},   {0xAC00, 0xD7FF, kHangul},
+      {0xF900, 0xFAFF, kHan},      {0xFB50, 0xFDFF, kArabic},   {0xFE70, 0xFEFF, kArabic},
+      {0xFF21, 0xFF5A, kLatin},    {0xFF66, 0xFF9F, kHan},      {0xFFA0, 0xFFDC, kHangul},
+      {0x20000, 0x3FFFF, kHan},
+  };
+  for (const Range& r : kRanges) {
+    if (c >= r.first && c <= r.last) return r.script;
+  }
+  return kOther + static_cast<int>(c >> 8);
+}
+
 }  // namespace unigram_internal
 
 namespace {
 
 using unigram_internal::Digamma;
+using unigram_internal::kScriptAny;
+using unigram_internal::ScriptClass;
 using unigram_internal::Utf8CharLength;
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
@@ -69,6 +109,7 @@ constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 constexpr double kUnkPenalty = 10.0;
 constexpr double kMinExpectedCount = 0.5;
 constexpr unsigned char kSeparator = 0xFF;  // never occurs in UTF-8
+constexpr uint32_t kWordBoundary = 0x2581;  // SentencePiece's word-boundary marker
 
 inline double LogAddExp(double a, double b) {
   if (a < b) std::swap(a, b);
@@ -381,11 +422,21 @@ absl::Status UnigramTrainer::MakeSeed() {
     if (text[pos] == kSeparator || (text[pos] & 0xC0) == 0x80) return;
     int32_t len = 0;
     int chars = 0;
+    int script = kScriptAny;
     while (chars < max_chars && len < depth && text[pos + len] != kSeparator) {
       const int cl = Utf8CharLength(reinterpret_cast<const char*>(&text[pos + len]), n - pos - len);
       if (len + cl > depth) break;
-      if (!all_chars_required_ && !required_chars_.at(DecodeChar(&text[pos + len], cl))) {
+      const uint32_t c = DecodeChar(&text[pos + len], cl);
+      if (!all_chars_required_ && !required_chars_.at(c)) {
         break;  // an uncovered character ends every piece
+      }
+      if (options_.split_by_script && !(c == kWordBoundary && len == 0)) {
+        if (c == kWordBoundary) break;  // U+2581 only at the start, as in SentencePiece
+        const int s = ScriptClass(c);
+        if (s != kScriptAny) {
+          if (script != kScriptAny && s != script) break;
+          script = s;
+        }
       }
       len += cl;
       ++chars;

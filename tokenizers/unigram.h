@@ -37,6 +37,10 @@ struct UnigramTrainOptions {
   int em_iterations = 2;        // EM sub-iterations per round
   double character_coverage = 1.0;
   int threads = 1;  // 0: all hardware threads
+  // As SentencePiece's split_by_unicode_script and split_by_number (both on by default there):
+  // a piece never mixes writing systems, nor digits with letters (so no "▁2015년"), apart from
+  // a leading U+2581 and combining marks. Off: any substring of a word can be a piece.
+  bool split_by_script = true;
 };
 
 // word_counts: pre-tokenized "words" exactly as they will be segmented (the caller adds any
@@ -98,6 +102,15 @@ int Utf8CharLength(const char* s, size_t size);
 
 // psi(x) for x > 0.
 double Digamma(double x);
+
+// The writing-system class of a code point for split_by_script: kScriptAny for combining marks
+// (they go with any base), kScriptCommon for numbers, punctuation and symbols (N*, P*, S*:
+// mostly Unicode's Common script), else a script (Latin, Greek,
+// Cyrillic, Hangul, Han with kana, ..., from Unicode block ranges; other code points by their
+// 256-code-point block).
+constexpr int kScriptAny = -1;
+constexpr int kScriptCommon = -2;
+int ScriptClass(uint32_t code_point);
 
 }  // namespace unigram_internal
 
