@@ -317,19 +317,27 @@ absl::Status WmvReader::Validate(int64_t file_size) {
       {"words", h.words_offset(), h.words_bytes()},
       {"index", h.index_offset(), h.index_slots() * 8},
   };
+  const std::string claim = absl::StrCat(" (header fields rows = ", h.rows(), ", dim = ", h.dim(),
+                                         ": does the header claim more rows than the file holds?)");
   uint64_t end = kWmvPreambleBytes + header_size;
+  const char* previous = "header";
   for (const Section& s : sections) {
-    if (s.offset % kWmvAlignment != 0 || s.offset < end) {
+    if (s.offset % kWmvAlignment != 0) {
       return absl::DataLossError(absl::StrCat(p, ": header field ", s.name, "_offset = ", s.offset,
-                                              " is not 64-byte aligned after byte ", end));
+                                              " is not a multiple of 64"));
+    }
+    if (s.offset < end) {
+      return absl::DataLossError(absl::StrCat(p, ": header field ", s.name, "_offset = ", s.offset,
+                                              " overlaps the ", previous,
+                                              " section, which ends at byte ", end, claim));
     }
     if (s.offset > h.file_size() || s.bytes > h.file_size() - s.offset) {
-      return absl::DataLossError(absl::StrCat(
-          p, ": section ", s.name, " [", s.offset, ", ", s.offset + s.bytes,
-          ") extends past the end of the file (", file_size,
-          " bytes): header field rows = ", h.rows(), " claims more than the file holds"));
+      return absl::DataLossError(
+          absl::StrCat(p, ": section ", s.name, " [", s.offset, ", ", s.offset + s.bytes,
+                       ") extends past the end of the file (", file_size, " bytes)", claim));
     }
     end = s.offset + s.bytes;
+    previous = s.name;
   }
   if (end != h.file_size()) {
     return absl::DataLossError(absl::StrCat(p, ": ", h.file_size() - end,
@@ -343,10 +351,10 @@ absl::Status WmvReader::Validate(int64_t file_size) {
   index_ = base_ + h.index_offset();
   index_mask_ = h.index_slots() - 1;
   if (LoadU64(word_offsets_) != 0 || LoadU64(word_offsets_ + 8 * rows_) != h.words_bytes()) {
-    return absl::DataLossError(absl::StrCat(p, ": word_offsets section does not span the ",
-                                            h.words_bytes(),
-                                            " word bytes (header field "
-                                            "words_bytes)"));
+    return absl::DataLossError(absl::StrCat(p,
+                                            ": word_offsets[0] and word_offsets[rows] do not "
+                                            "span the header field words_bytes = ",
+                                            h.words_bytes(), claim));
   }
   return absl::OkStatus();
 }
