@@ -16,6 +16,7 @@ packages=(
   libsimdjson-dev libxxhash-dev
   nodejs npm
   python3-numpy python3-gensim
+  iproute2
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(fasttext sentencepiece python3-torch hyperfine time)
