@@ -25,6 +25,9 @@ int RunEvalCommand(const std::vector<std::string>& args, Communicator* comm);
 int RunNeighborsCommand(const std::vector<std::string>& args, Communicator* comm);
 // `wordmill tokenizer train|encode|decode|export`.
 int RunTokenizerCommand(const std::vector<std::string>& args, Communicator* comm);
+int RunExportCommand(const std::vector<std::string>& args, Communicator* comm);
+// `wordmill run CONFIG`: the whole pipeline (pipeline/run.h).
+int RunPipelineCommand(const std::vector<std::string>& args, Communicator* comm);
 // `wordmill help [COMMAND]`.
 int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm);
 
