@@ -1,6 +1,7 @@
 #include "pipeline/commands.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -70,6 +71,19 @@ int PrepareCommand(const std::vector<std::string>& args, const char* name, const
   return 2;
 }
 
+absl::Status CreateOutputDir(const std::string& dir) {
+  std::error_code error;
+  if (std::filesystem::exists(dir, error) && !std::filesystem::is_directory(dir, error)) {
+    return absl::FailedPreconditionError(absl::StrCat(dir, ": exists and is not a directory"));
+  }
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(dir, ": cannot create the directory: ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
 int RunInspectCommand(const std::vector<std::string>& args, Communicator* comm) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::printf(
@@ -119,6 +133,7 @@ int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm) {
   if (!args.empty() && args[0] == "vocab") return RunVocabCommand({"--help"}, comm);
   if (!args.empty() && args[0] == "tokenize") return RunTokenizeCommand({"--help"}, comm);
   if (!args.empty() && args[0] == "inspect") return RunInspectCommand({"--help"}, comm);
+  if (!args.empty() && args[0] == "tokenizer") return RunTokenizerCommand({"--help"}, comm);
   if (!args.empty() && args[0] == "cooccur") return RunCooccurCommand({"--help"}, comm);
   if (!args.empty() && args[0] == "glove") return RunGloveCommand({"--help"}, comm);
   if (!args.empty() && args[0] == "sgns") return RunSgnsCommand({"--help"}, comm);
@@ -135,6 +150,7 @@ int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm) {
         "  vocab     read the corpus once across ranks and threads; write the global vocabulary\n"
         "  tokenize  write the token stream as plain text (one paragraph per line)\n"
         "  inspect   verify and describe wordmill record files\n"
+        "  tokenizer train|encode|decode|export a subword tokenizer (BPE, WordPiece, Unigram)\n"
         "  cooccur   count word co-occurrences across ranks in bounded memory (GloVe's input)\n"
         "  glove     train GloVe word vectors from the co-occurrence shards across ranks\n"
         "  sgns      train skip-gram or CBOW word vectors (word2vec) across ranks and threads\n"

@@ -23,6 +23,8 @@ int RunGloveCommand(const std::vector<std::string>& args, Communicator* comm);
 int RunSgnsCommand(const std::vector<std::string>& args, Communicator* comm);
 int RunEvalCommand(const std::vector<std::string>& args, Communicator* comm);
 int RunNeighborsCommand(const std::vector<std::string>& args, Communicator* comm);
+// `wordmill tokenizer train|encode|decode|export`.
+int RunTokenizerCommand(const std::vector<std::string>& args, Communicator* comm);
 int RunExportCommand(const std::vector<std::string>& args, Communicator* comm);
 // `wordmill run CONFIG`: the whole pipeline (pipeline/run.h).
 int RunPipelineCommand(const std::vector<std::string>& args, Communicator* comm);
@@ -38,6 +40,9 @@ int PrepareCommand(const std::vector<std::string>& args, const char* name, const
                    const char* summary, google::protobuf::Message* spec, Communicator* comm,
                    const std::function<void(const std::string&)>& take_positional,
                    const std::function<absl::Status()>& validate);
+
+// Creates `dir` (and its parents) if missing; an existing non-directory is FailedPrecondition.
+absl::Status CreateOutputDir(const std::string& dir);
 
 // 2 for bad input and usage errors, 1 for internal errors, 0 for OK.
 int ExitCodeFor(const absl::Status& status);

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
     code = wordmill::RunVocabCommand(args, comm.get());
   } else if (command == "tokenize") {
     code = wordmill::RunTokenizeCommand(args, comm.get());
+  } else if (command == "tokenizer") {
+    code = wordmill::RunTokenizerCommand(args, comm.get());
   } else if (command == "sgns") {
     code = wordmill::RunSgnsCommand(args, comm.get());
   } else if (command == "inspect") {

@@ -60,6 +60,13 @@ absl::Status CheckUtf8(absl::string_view s, absl::string_view what) {
   return absl::OkStatus();
 }
 
+Vocabulary PieceVocabulary(const SubwordModel& model) {
+  Vocabulary vocab;
+  vocab.reserve(model.pieces().size());
+  for (const SubwordPiece& p : model.pieces()) vocab.push_back({p.piece, 0});
+  return vocab;
+}
+
 std::vector<std::string> SpecialTokens(const SubwordSpec& spec) {
   std::vector<std::string> tokens;
   std::string unk = spec.unk_token();

@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "formats/vocab_file.h"
 #include "formats/wordmill.pb.h"
 #include "tokenizers/word_tokenizer.h"
 
@@ -136,6 +137,10 @@ absl::StatusOr<std::unique_ptr<SubwordModel>> ReadSubwordModel(const std::string
 size_t Utf8CharLength(absl::string_view s, size_t pos);
 // InvalidArgument naming `what` and the byte offset when `s` is not well-formed UTF-8.
 absl::Status CheckUtf8(absl::string_view s, absl::string_view what);
+
+// The pieces as a Vocabulary (count 0 each), whose checksum the id shards of `tokenizer encode`
+// carry, so that shards and model cannot be mixed up.
+Vocabulary PieceVocabulary(const SubwordModel& model);
 
 // Short lower-case name of a model type ("bpe", "wordpiece", "unigram").
 const char* SubwordModelName(SubwordModelType type);
