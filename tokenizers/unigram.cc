@@ -267,10 +267,17 @@ class UnigramTrainer {
   // Sorts the pieces by bytes (the trie's order), rebuilds the trie and the unknown score.
   void SetPieces(std::vector<std::string> pieces, std::vector<double> scores,
                  std::vector<char> required);
+  // Runs add(word index, scratch, acc) for every word on threads_ threads, each thread adding
+  // into its own array of pieces_.size() integers; returns their sum, which (being integer)
+  // does not depend on the order, hence on the threads.
+  template <typename Add>
+  std::vector<int64_t> SumOverWords(Add&& add);
   std::vector<double> ExpectedCounts();
   void MaximizationStep(const std::vector<double>& expected, bool drop_rare);
   void Prune(size_t target_size);
   void KeepBest(size_t target_size);
+  // Keeps the required characters, then pieces in the order of `ranked`, up to target_size.
+  void KeepRanked(const std::vector<size_t>& ranked, size_t target_size);
 
   UnigramTrainOptions options_;
   int threads_ = 1;
@@ -539,6 +546,23 @@ void UnigramTrainer::SetPieces(std::vector<std::string> pieces, std::vector<doub
       (scores_.empty() ? 0 : *std::min_element(scores_.begin(), scores_.end())) - kUnkPenalty;
 }
 
+template <typename Add>
+std::vector<int64_t> UnigramTrainer::SumOverWords(Add&& add) {
+  const size_t m = pieces_.size();
+  std::vector<std::vector<int64_t>> per_thread(threads_);
+  ParallelChunks(threads_, words_.size(), 256, [&](int t, size_t begin, size_t end) {
+    auto& acc = per_thread[t];
+    if (acc.empty()) acc.assign(m, 0);
+    LatticeScratch& sc = ThreadScratch();
+    for (size_t i = begin; i < end; ++i) add(i, sc, acc.data());
+  });
+  std::vector<int64_t> total(m, 0);
+  for (const auto& acc : per_thread) {
+    for (size_t i = 0; i < acc.size(); ++i) total[i] += acc[i];
+  }
+  return total;
+}
+
 // E-step: expected count of every piece over all words (count x posterior marginal from
 // forward-backward). Sums are kept in 64-bit fixed point, which makes them exact and
 // independent of the order of the additions, hence of the number of threads.
@@ -546,38 +570,28 @@ std::vector<double> UnigramTrainer::ExpectedCounts() {
   const int fraction_bits = 61 - static_cast<int>(std::ceil(std::log2(weighted_chars_ + 1)));
   const double scale = std::ldexp(1.0, fraction_bits);
   const size_t m = pieces_.size();
-  std::vector<std::vector<int64_t>> sums(threads_);
-  ParallelChunks(threads_, words_.size(), 256, [&](int t, size_t begin, size_t end) {
-    auto& acc = sums[t];
-    if (acc.empty()) acc.assign(m, 0);
-    LatticeScratch& sc = ThreadScratch();
-    for (size_t i = begin; i < end; ++i) {
-      const std::string_view w = words_[i];
-      const size_t n = w.size();
-      const double log_z = Forward(*trie_, scores_.data(), unk_score_, 1.0, w.data(), n, &sc);
-      sc.backward.assign(n + 1, kNegInf);
-      double* bwd = sc.backward.data();
-      const double* fwd = sc.best.data();
-      bwd[n] = 0;
-      for (size_t k = sc.node_id.size(); k-- > 0;) {
-        bwd[sc.node_start[k]] =
-            LogAddExp(bwd[sc.node_start[k]], sc.node_score[k] + bwd[sc.node_end[k]]);
-      }
-      const double weight = static_cast<double>(counts_[i]) * scale;
-      for (size_t k = 0; k < sc.node_id.size(); ++k) {
-        const int32_t id = sc.node_id[k];
-        if (id < 0) continue;
-        const double marginal =
-            std::exp(fwd[sc.node_start[k]] + sc.node_score[k] + bwd[sc.node_end[k]] - log_z);
-        acc[id] += std::llround(weight * marginal);
-      }
+  const std::vector<int64_t> total = SumOverWords([&](size_t i, LatticeScratch& sc, int64_t* acc) {
+    const std::string_view w = words_[i];
+    const size_t n = w.size();
+    const double log_z = Forward(*trie_, scores_.data(), unk_score_, 1.0, w.data(), n, &sc);
+    sc.backward.assign(n + 1, kNegInf);
+    double* bwd = sc.backward.data();
+    const double* fwd = sc.best.data();
+    bwd[n] = 0;
+    for (size_t k = sc.node_id.size(); k-- > 0;) {
+      bwd[sc.node_start[k]] =
+          LogAddExp(bwd[sc.node_start[k]], sc.node_score[k] + bwd[sc.node_end[k]]);
+    }
+    const double weight = static_cast<double>(counts_[i]) * scale;
+    for (size_t k = 0; k < sc.node_id.size(); ++k) {
+      const int32_t id = sc.node_id[k];
+      if (id < 0) continue;
+      const double marginal =
+          std::exp(fwd[sc.node_start[k]] + sc.node_score[k] + bwd[sc.node_end[k]] - log_z);
+      acc[id] += std::llround(weight * marginal);
     }
   });
   std::vector<double> expected(m, 0);
-  std::vector<int64_t> total(m, 0);
-  for (const auto& acc : sums) {
-    for (size_t i = 0; i < acc.size(); ++i) total[i] += acc[i];
-  }
   for (size_t i = 0; i < m; ++i)
     expected[i] = std::ldexp(static_cast<double>(total[i]), -fraction_bits);
   return expected;
@@ -616,24 +630,13 @@ void UnigramTrainer::MaximizationStep(const std::vector<double>& expected, bool 
 // with p from the Viterbi frequencies and p' after the reassignment.
 void UnigramTrainer::Prune(size_t target_size) {
   const size_t m = pieces_.size();
-  std::vector<std::vector<int64_t>> per_thread(threads_);
-  ParallelChunks(threads_, words_.size(), 256, [&](int t, size_t begin, size_t end) {
-    auto& freq = per_thread[t];
-    if (freq.empty()) freq.assign(m, 0);
-    LatticeScratch& sc = ThreadScratch();
-    std::vector<int32_t> ids;
-    for (size_t i = begin; i < end; ++i) {
-      Viterbi(*trie_, scores_.data(), unk_score_, words_[i].data(), words_[i].size(), -1, &sc,
-              &ids);
-      for (const int32_t id : ids) {
-        if (id >= 0) freq[id] += counts_[i];
-      }
+  const std::vector<int64_t> freq = SumOverWords([&](size_t i, LatticeScratch& sc, int64_t* acc) {
+    thread_local std::vector<int32_t> ids;
+    Viterbi(*trie_, scores_.data(), unk_score_, words_[i].data(), words_[i].size(), -1, &sc, &ids);
+    for (const int32_t id : ids) {
+      if (id >= 0) acc[id] += counts_[i];
     }
   });
-  std::vector<int64_t> freq(m, 0);
-  for (const auto& f : per_thread) {
-    for (size_t i = 0; i < f.size(); ++i) freq[i] += f[i];
-  }
   const double sum = static_cast<double>(std::accumulate(freq.begin(), freq.end(), int64_t{0}));
   const double total_words =
       static_cast<double>(std::accumulate(counts_.begin(), counts_.end(), int64_t{0}));
@@ -655,51 +658,32 @@ void UnigramTrainer::Prune(size_t target_size) {
       loss[i] = f / total_words * ((std::log(f) - log_sum) - log_prob_alt);
     }
   });
-  std::vector<size_t> order;
-  size_t kept = 0;
+  // Candidates: the non-character pieces some segmentation uses, by loss (ties by bytes).
+  std::vector<size_t> ranked;
   for (size_t i = 0; i < m; ++i) {
-    if (required_[i]) {
-      ++kept;
-    } else if (freq[i] > 0) {
-      order.push_back(i);
-    }
+    if (!required_[i] && freq[i] > 0) ranked.push_back(i);
   }
-  std::sort(order.begin(), order.end(),
+  std::sort(ranked.begin(), ranked.end(),
             [&](size_t a, size_t b) { return loss[a] != loss[b] ? loss[a] > loss[b] : a < b; });
-  std::vector<char> keep(required_.begin(), required_.end());
-  for (size_t i : order) {
-    if (kept >= target_size) break;
-    keep[i] = 1;
-    ++kept;
-  }
-  std::vector<std::string> pieces;
-  std::vector<double> scores;
-  std::vector<char> required;
-  for (size_t i = 0; i < m; ++i) {
-    if (!keep[i]) continue;
-    pieces.push_back(std::move(pieces_[i]));
-    scores.push_back(scores_[i]);
-    required.push_back(required_[i]);
-  }
-  SetPieces(std::move(pieces), std::move(scores), std::move(required));
+  KeepRanked(ranked, target_size);
 }
 
 // Keeps the required characters and the best-scored other pieces, up to target_size.
 void UnigramTrainer::KeepBest(size_t target_size) {
-  std::vector<size_t> order;
-  size_t kept = 0;
+  std::vector<size_t> ranked;
   for (size_t i = 0; i < pieces_.size(); ++i) {
-    if (required_[i]) {
-      ++kept;
-    } else {
-      order.push_back(i);
-    }
+    if (!required_[i]) ranked.push_back(i);
   }
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+  std::sort(ranked.begin(), ranked.end(), [&](size_t a, size_t b) {
     return scores_[a] != scores_[b] ? scores_[a] > scores_[b] : a < b;
   });
+  KeepRanked(ranked, target_size);
+}
+
+void UnigramTrainer::KeepRanked(const std::vector<size_t>& ranked, size_t target_size) {
   std::vector<char> keep(required_.begin(), required_.end());
-  for (size_t i : order) {
+  size_t kept = std::count(required_.begin(), required_.end(), 1);
+  for (size_t i : ranked) {
     if (kept >= target_size) break;
     keep[i] = 1;
     ++kept;
