@@ -17,6 +17,7 @@ packages=(
   libdivsufsort-dev darts
   nodejs npm
   python3-numpy python3-gensim
+  iproute2
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(fasttext sentencepiece python3-torch hyperfine time)
