@@ -373,5 +373,17 @@ TEST_F(ExportCommandTest, BadInputsExit2AndLeaveNothingBehind) {
   EXPECT_EQ(testing::ReadFile(out + "/vectors.txt"), before);
 }
 
+TEST_F(ExportCommandTest, StagingLeftByAKilledExportIsRemoved) {
+  const std::string out = dir_.File("out");
+  // The pid of a process that has exited.
+  const std::string dead = testing::RunCommand("sh -c 'echo $$'").output;
+  const std::string stale = out + "/.export.tmp." + dead.substr(0, dead.find('\n'));
+  ASSERT_EQ(testing::RunCommand("mkdir -p " + stale).exit_code, 0);
+  testing::WriteFile(stale + "/vectors.txt", "60 9\nhalf a fi");
+  const testing::CommandResult r = Export("--output-dir " + out + " --formats word2vec_text");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(Listing(out), "vectors.txt ");
+}
+
 }  // namespace
 }  // namespace wordmill
