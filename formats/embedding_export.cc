@@ -1,10 +1,13 @@
 #include "formats/embedding_export.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string_view>
@@ -24,6 +27,8 @@ namespace wordmill {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr char kStagingPrefix[] = ".export.tmp.";
 
 uint64_t SplitMix64(uint64_t* state) {
   uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
@@ -50,6 +55,10 @@ absl::Status CheckSpec(const ExportSpec& spec) {
     }
   }
   std::error_code ec;
+  if (fs::is_directory(spec.input(), ec)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(spec.input(), ": input is a directory, not an embedding file"));
+  }
   const fs::file_status status = fs::status(spec.output_dir(), ec);
   if (fs::exists(status) && !fs::is_directory(status)) {
     return absl::FailedPreconditionError(
@@ -106,6 +115,19 @@ absl::Status SyncDirectory(const std::string& dir) {
   ::fsync(fd);  // some file systems cannot fsync directories; the renames happened anyway
   ::close(fd);
   return absl::OkStatus();
+}
+
+// Staging directories of earlier exports into `dir` that were killed: their process is gone.
+void RemoveStaleStaging(const std::string& dir) {
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(kStagingPrefix, 0) != 0) continue;
+    const long pid = std::strtol(name.c_str() + std::strlen(kStagingPrefix), nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      fs::remove_all(entry.path(), ec);
+    }
+  }
 }
 
 }  // namespace
@@ -248,8 +270,9 @@ absl::StatusOr<ExportResult> ExportEmbeddings(const ExportSpec& spec,
     return absl::FailedPreconditionError(
         absl::StrCat(dir, ": cannot create output_dir: ", ec.message()));
   }
+  RemoveStaleStaging(dir);
   // Everything is written here first; a failure removes it and leaves output_dir untouched.
-  const std::string staging = absl::StrCat(dir, "/.export.tmp.", ::getpid());
+  const std::string staging = absl::StrCat(dir, "/", kStagingPrefix, ::getpid());
   fs::create_directory(staging, ec);
   if (ec) {
     return absl::FailedPreconditionError(

@@ -25,6 +25,17 @@ constexpr char kExportSummary[] =
     "file B.wmv (mmap-able; formats/wmv_file.h, scripts/wmv.py). Files appear only when all are "
     "complete.";
 
+const char* UnknownRowRuleName(UnknownRowInit rule) {
+  switch (rule) {
+    case UNKNOWN_ROWS_RANDOM:
+      return "random";
+    case UNKNOWN_ROWS_MEAN:
+      return "mean";
+    default:
+      return "zero";
+  }
+}
+
 absl::Status RunExport(const ExportCommand& command) {
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<ExportResult> result = ExportEmbeddings(command.export_(), &command);
@@ -38,7 +49,7 @@ absl::Status RunExport(const ExportCommand& command) {
         "  row order %s: %lld tokens missing from the input (initialized: %s), %lld input rows "
         "dropped\n",
         spec.row_order().c_str(), static_cast<long long>(result->unknown_rows),
-        UnknownRowInit_Name(spec.unknown_rows()).c_str(),
+        UnknownRowRuleName(spec.unknown_rows()),
         static_cast<long long>(result->dropped_rows));
   }
   for (const std::string& file : result->files) {
