@@ -277,17 +277,28 @@ std::vector<pid_t> SessionProcesses(pid_t sid) {
   return pids;
 }
 
-// Starts `command` in a new session and returns the session id (the launcher's pid).
+// Starts `command` in a new session and returns the session id (the session leader's pid, which
+// the leader writes itself: setsid may or may not fork).
 pid_t StartInSession(const std::string& command, const std::string& log) {
-  auto r = RunCommand(absl::StrCat("setsid sh -c ", Quote("exec " + command), " > ", Quote(log),
-                                   " 2>&1 < /dev/null & echo $!"));
+  const std::string pid_file = log + ".pid";
+  fs::remove(pid_file);
+  RunCommand(absl::StrCat("setsid sh -c ",
+                          Quote("echo $$ > " + Quote(pid_file) + "; exec " + command), " > ",
+                          Quote(log), " 2>&1 < /dev/null &"));
   pid_t pid = 0;
-  EXPECT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(r.output), &pid)) << r.output;
+  for (int i = 0; i < 800 && pid == 0; ++i) {
+    if (fs::exists(pid_file)) {
+      absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFile(pid_file)), &pid);
+    }
+    if (pid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_NE(pid, 0) << "the job did not start: " << command;
   return pid;
 }
 
 // SIGKILL to every process of the session, then waits until they are gone.
 void KillSession(pid_t sid) {
+  if (sid <= 1) return;
   for (int round = 0; round < 200; ++round) {
     const std::vector<pid_t> pids = SessionProcesses(sid);
     if (pids.empty()) return;
