@@ -31,28 +31,16 @@ using ::wordmill::testing::Quote;
 using ::wordmill::testing::ReadFile;
 using ::wordmill::testing::RunCommand;
 using ::wordmill::testing::TempDir;
+using ::wordmill::testing::TopicCorpus;
 using ::wordmill::testing::WordmillBin;
 using ::wordmill::testing::WriteFile;
-
-// Two topics, a0..a39 and b0..b39; each line draws from one.
-std::string TopicCorpus(int lines, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::string text;
-  for (int l = 0; l < lines; ++l) {
-    const char topic = l % 2 == 0 ? 'a' : 'b';
-    for (int i = 0; i < 16; ++i)
-      absl::StrAppend(&text, i ? " " : "", std::string(1, topic), gen() % 40);
-    text += l % 50 == 49 ? "\n\n" : "\n";
-  }
-  return text;
-}
 
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     fs::create_directories(dir_.File("corpus"));
-    WriteFile(dir_.File("corpus/one.txt"), TopicCorpus(500, 1));
-    WriteFile(dir_.File("corpus/two.txt"), TopicCorpus(400, 2));
+    WriteFile(dir_.File("corpus/one.txt"), TopicCorpus(500, 1, 40, 16));
+    WriteFile(dir_.File("corpus/two.txt"), TopicCorpus(400, 2, 40, 16));
     WriteFile(dir_.File("sim.txt"), "a1\ta2\t9\na1\tb1\t1\nb3\tb4\t8\na5\tb7\t2\na3\ta9\t7\n");
   }
 
