@@ -29,6 +29,11 @@ class Communicator {
   virtual int size() const = 0;
   // Ranks sharing this rank's host (for the default thread count).
   virtual int local_size() const = 0;
+  // The host name `rank` runs on (MPI_Get_processor_name, gathered once at start-up), so that
+  // errors on a multi-host job say where they happened. The default is this process's host.
+  virtual std::string host(int rank) const;
+  // "rank R (host H)" for this rank: the prefix of errors that leave the rank.
+  std::string Where() const;
 
   // send[r] goes to rank r; on return recv[r] holds what rank r sent here. send.size() must be
   // size(). Each buffer must be below 2 GiB; callers send large data in bounded rounds.
@@ -46,8 +51,9 @@ class Communicator {
   virtual absl::Status Barrier() = 0;
 
   // Collective agreement on success: returns OK on every rank if `local` is OK on every rank.
-  // Otherwise the failing rank gets its own status back and the others get an Aborted status
-  // naming the lowest failing rank, so every rank can stop at the same point.
+  // Otherwise the failing rank gets its own status back (with more than one rank, its message
+  // prefixed by Where()) and the others get an Aborted status naming the lowest failing rank and
+  // its host, so every rank can stop at the same point.
   absl::Status AgreeOk(const absl::Status& local);
 
   // Convenience wrappers over AllReduce.

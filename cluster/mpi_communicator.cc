@@ -6,8 +6,11 @@
 
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <numeric>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cluster/communicator.h"
@@ -15,12 +18,21 @@
 namespace wordmill {
 namespace {
 
+// An MPI error as a Status naming the call, this rank and its host (a lost TCP connection on a
+// multi-host job is otherwise hard to place).
 absl::Status MpiStatus(int code, const char* what) {
   if (code == MPI_SUCCESS) return absl::OkStatus();
   char message[MPI_MAX_ERROR_STRING];
   int length = 0;
   MPI_Error_string(code, message, &length);
-  return absl::InternalError(absl::StrCat(what, ": ", std::string(message, length)));
+  int rank = -1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  char host[MPI_MAX_PROCESSOR_NAME] = {};
+  int host_length = 0;
+  MPI_Get_processor_name(host, &host_length);
+  return absl::InternalError(absl::StrCat(what, " on rank ", rank, " (host ",
+                                          std::string(host, host_length),
+                                          "): ", std::string(message, length)));
 }
 
 absl::Status CheckSize(size_t bytes, const char* what) {
@@ -54,12 +66,27 @@ class MpiCommunicator final : public Communicator {
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local);
     MPI_Comm_size(local, &local_size_);
     MPI_Comm_free(&local);
+    // Every rank learns every rank's host once, so an error can name the failing machine.
+    char name[MPI_MAX_PROCESSOR_NAME] = {};
+    int length = 0;
+    MPI_Get_processor_name(name, &length);
+    std::vector<char> names(static_cast<size_t>(size_) * MPI_MAX_PROCESSOR_NAME);
+    MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, names.data(), MPI_MAX_PROCESSOR_NAME,
+                  MPI_CHAR, MPI_COMM_WORLD);
+    hosts_.resize(size_);
+    for (int r = 0; r < size_; ++r) {
+      const char* begin = names.data() + static_cast<size_t>(r) * MPI_MAX_PROCESSOR_NAME;
+      hosts_[r].assign(begin, strnlen(begin, MPI_MAX_PROCESSOR_NAME));
+    }
   }
   ~MpiCommunicator() override { MPI_Finalize(); }
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   int local_size() const override { return local_size_; }
+  std::string host(int rank) const override {
+    return rank >= 0 && rank < size_ ? hosts_[rank] : "unknown";
+  }
 
   absl::Status AllToAll(const std::vector<std::string>& send,
                         std::vector<std::string>* recv) override {
@@ -176,6 +203,7 @@ class MpiCommunicator final : public Communicator {
   int rank_ = 0;
   int size_ = 1;
   int local_size_ = 1;
+  std::vector<std::string> hosts_;
 };
 
 bool LaunchedByMpi() {

@@ -14,8 +14,10 @@ packages=(
   libgtest-dev
   libutf8proc-dev
   libsimdjson-dev libxxhash-dev
+  libdivsufsort-dev darts
   nodejs npm
   python3-numpy python3-gensim
+  iproute2
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(fasttext sentencepiece python3-torch hyperfine time)
