@@ -194,6 +194,7 @@ class PipelineRunner {
   std::map<std::string, StageManifest> complete_;  // rank 0: manifests of complete stages
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   double timed_cost_ = 0, timed_seconds_ = 0;  // for the ETA
+  size_t index_ = 0;                           // the stage running
 };
 
 absl::Status PipelineRunner::Prepare() {
@@ -317,7 +318,28 @@ absl::StatusOr<Decision> PipelineRunner::Decide(const PlannedStage& stage,
 
 absl::Status PipelineRunner::Execute(const PlannedStage& stage, bool resume,
                                      StageOutputs* outputs) {
+  const int epochs = stage.kind == StageKind::kSgns    ? stage.sgns.sgns().epochs()
+                     : stage.kind == StageKind::kGlove ? stage.glove.glove().epochs()
+                                                       : 0;
+  const auto stage_start = std::chrono::steady_clock::now();
+  int first_epoch = -1;
   const EpochCallback on_epoch = [&](int epoch) {
+    // The overall ETA from this stage's own pace (epochs of this run) and the estimates of the
+    // stages after it.
+    if (first_epoch < 0) first_epoch = epoch - 1;
+    if (comm_->rank() == 0 && epochs > first_epoch) {
+      const double done = static_cast<double>(epoch - first_epoch) / (epochs - first_epoch);
+      const double elapsed = SecondsSince(stage_start);
+      const double stage_left = elapsed / done - elapsed;
+      const double scale =
+          timed_cost_ > 0 ? timed_seconds_ / timed_cost_ : (elapsed / done) / stage.estimated_cost;
+      double later = 0;
+      for (size_t i = index_ + 1; i < stages_.size(); ++i) later += stages_[i].estimated_cost;
+      std::fprintf(stderr, "wordmill run: [%zu/%zu] %s: epoch %d/%d; overall ETA %.0f s\n",
+                   index_ + 1, stages_.size(), stage.name.c_str(), epoch, epochs,
+                   stage_left + later * scale);
+      std::fflush(stderr);
+    }
     PausePoint(stage.name, absl::StrCat("epoch", epoch), *comm_);
   };
   switch (stage.kind) {
@@ -403,6 +425,7 @@ void PipelineRunner::PrintProgress(size_t index, const Decision& decision) {
 
 absl::Status PipelineRunner::RunStage(size_t index) {
   const PlannedStage& stage = stages_[index];
+  index_ = index;
   StageRecord record;
   record.name = stage.name;
   StageManifest expected;

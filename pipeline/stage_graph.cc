@@ -149,30 +149,33 @@ std::string StageSpecType(const PlannedStage& stage) {
   return "";
 }
 
+namespace {
+
+// The effective spec without the fields that do not change a stage's outputs.
+template <typename Command>
+std::string WithoutRuntime(Command c) {
+  c.clear_runtime();
+  return EffectiveSpecText(c);
+}
+
+}  // namespace
+
 std::string StageSpecText(const PlannedStage& stage) {
   switch (stage.kind) {
-    case StageKind::kVocab: {
-      VocabCommand c = stage.vocab;
-      c.clear_runtime();
-      return EffectiveSpecText(c);
-    }
+    case StageKind::kVocab:
+      return WithoutRuntime(stage.vocab);
     case StageKind::kSgns: {
       SgnsCommand c = stage.sgns;
-      c.clear_runtime();
       c.clear_resume();
       c.mutable_sgns()->clear_stop_after_epochs();
-      return EffectiveSpecText(c);
+      return WithoutRuntime(c);
     }
-    case StageKind::kCooccur: {
-      CooccurCommand c = stage.cooccur;
-      c.clear_runtime();
-      return EffectiveSpecText(c);
-    }
+    case StageKind::kCooccur:
+      return WithoutRuntime(stage.cooccur);
     case StageKind::kGlove: {
       GloveCommand c = stage.glove;
-      c.clear_runtime();
       c.clear_resume();
-      return EffectiveSpecText(c);
+      return WithoutRuntime(c);
     }
     case StageKind::kEval:
       return absl::StrCat(EffectiveSpecText(stage.eval), "# neighbors\n",

@@ -31,28 +31,16 @@ using ::wordmill::testing::Quote;
 using ::wordmill::testing::ReadFile;
 using ::wordmill::testing::RunCommand;
 using ::wordmill::testing::TempDir;
+using ::wordmill::testing::TopicCorpus;
 using ::wordmill::testing::WordmillBin;
 using ::wordmill::testing::WriteFile;
-
-// Two topics, a0..a39 and b0..b39; each line draws from one.
-std::string TopicCorpus(int lines, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::string text;
-  for (int l = 0; l < lines; ++l) {
-    const char topic = l % 2 == 0 ? 'a' : 'b';
-    for (int i = 0; i < 16; ++i)
-      absl::StrAppend(&text, i ? " " : "", std::string(1, topic), gen() % 40);
-    text += l % 50 == 49 ? "\n\n" : "\n";
-  }
-  return text;
-}
 
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     fs::create_directories(dir_.File("corpus"));
-    WriteFile(dir_.File("corpus/one.txt"), TopicCorpus(500, 1));
-    WriteFile(dir_.File("corpus/two.txt"), TopicCorpus(400, 2));
+    WriteFile(dir_.File("corpus/one.txt"), TopicCorpus(500, 1, 40, 16));
+    WriteFile(dir_.File("corpus/two.txt"), TopicCorpus(400, 2, 40, 16));
     WriteFile(dir_.File("sim.txt"), "a1\ta2\t9\na1\tb1\t1\nb3\tb4\t8\na5\tb7\t2\na3\ta9\t7\n");
   }
 
@@ -277,17 +265,28 @@ std::vector<pid_t> SessionProcesses(pid_t sid) {
   return pids;
 }
 
-// Starts `command` in a new session and returns the session id (the launcher's pid).
+// Starts `command` in a new session and returns the session id (the session leader's pid, which
+// the leader writes itself: setsid may or may not fork).
 pid_t StartInSession(const std::string& command, const std::string& log) {
-  auto r = RunCommand(absl::StrCat("setsid sh -c ", Quote("exec " + command), " > ", Quote(log),
-                                   " 2>&1 < /dev/null & echo $!"));
+  const std::string pid_file = log + ".pid";
+  fs::remove(pid_file);
+  RunCommand(absl::StrCat("setsid sh -c ",
+                          Quote("echo $$ > " + Quote(pid_file) + "; exec " + command), " > ",
+                          Quote(log), " 2>&1 < /dev/null &"));
   pid_t pid = 0;
-  EXPECT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(r.output), &pid)) << r.output;
+  for (int i = 0; i < 800 && pid == 0; ++i) {
+    if (fs::exists(pid_file)) {
+      absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFile(pid_file)), &pid);
+    }
+    if (pid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_NE(pid, 0) << "the job did not start: " << command;
   return pid;
 }
 
 // SIGKILL to every process of the session, then waits until they are gone.
 void KillSession(pid_t sid) {
+  if (sid <= 1) return;
   for (int round = 0; round < 200; ++round) {
     const std::vector<pid_t> pids = SessionProcesses(sid);
     if (pids.empty()) return;

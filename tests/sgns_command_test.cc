@@ -14,21 +14,9 @@ using ::wordmill::testing::MpiWordmill;
 using ::wordmill::testing::ReadFile;
 using ::wordmill::testing::RunCommand;
 using ::wordmill::testing::TempDir;
+using ::wordmill::testing::TopicCorpus;
 using ::wordmill::testing::WordmillBin;
 using ::wordmill::testing::WriteFile;
-
-// Two disjoint topic vocabularies, a0..a29 and b0..b29; each line draws from one of them.
-std::string TopicCorpus(int lines, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::string text;
-  for (int l = 0; l < lines; ++l) {
-    const char topic = l % 2 == 0 ? 'a' : 'b';
-    for (int i = 0; i < 20; ++i)
-      absl::StrAppend(&text, i ? " " : "", std::string(1, topic), gen() % 30);
-    text += "\n";
-  }
-  return text;
-}
 
 // Small, fast settings; one thread so that runs are bit-identical.
 std::string Flags(const std::string& out) {

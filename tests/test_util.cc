@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 
@@ -62,6 +63,21 @@ std::string Quote(const std::string& s) {
     }
   }
   return out + "'";
+}
+
+std::string TopicCorpus(int lines, uint32_t seed, int topic_words, int line_words) {
+  std::mt19937 gen(seed);
+  std::string text;
+  for (int l = 0; l < lines; ++l) {
+    const char topic = l % 2 == 0 ? 'a' : 'b';
+    for (int i = 0; i < line_words; ++i) {
+      if (i > 0) text += ' ';
+      text += topic;
+      text += std::to_string(gen() % topic_words);
+    }
+    text += "\n";
+  }
+  return text;
 }
 
 CommandResult RunCommand(const std::string& command) {

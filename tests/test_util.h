@@ -2,6 +2,7 @@
 #ifndef WORDMILL_TESTS_TEST_UTIL_H_
 #define WORDMILL_TESTS_TEST_UTIL_H_
 
+#include <cstdint>
 #include <string>
 
 namespace wordmill::testing {
@@ -22,6 +23,10 @@ void WriteFile(const std::string& path, const std::string& contents);
 std::string ReadFile(const std::string& path);
 // Compresses `contents` with zstd into `path`.
 void WriteZstdFile(const std::string& path, const std::string& contents);
+
+// Text of `lines` lines of `line_words` words from two disjoint topics, a0..a<topic_words - 1>
+// on even lines and b0.. on odd ones, drawn by std::mt19937(seed).
+std::string TopicCorpus(int lines, uint32_t seed, int topic_words = 30, int line_words = 20);
 
 struct CommandResult {
   int exit_code = -1;
