@@ -5,8 +5,9 @@
 //    cooccur_command_test.cc and glove_command_test.cc.)
 //  - two "hosts": Linux network namespaces joined by a veth pair, each with its own host name,
 //    Open MPI over TCP only (btl tcp,self), remote launch through an rsh agent that runs the
-//    command with `ip netns exec` instead of ssh. vocab, cooccur, GloVe and skip-gram across
-//    2 hosts x 2 ranks produce exactly the outputs of the same job on one host.
+//    command with `ip netns exec` instead of ssh, started with cluster/mpirun.sh. vocab, cooccur,
+//    GloVe and skip-gram across 2 hosts x 2 ranks produce exactly the outputs of the same job on
+//    one host.
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -233,15 +234,16 @@ class NetnsHosts {
     return "";
   }
 
-  // mpirun started on the first host, ranks 0-1 there and 2-3 on the second, TCP only.
+  // cluster/mpirun.sh started on the first host: ranks 0-1 there and 2-3 on the second, one
+  // thread each, TCP only on the veth subnet.
   std::string Mpirun(int ranks) const {
-    const std::string mpirun = absl::StrCat(
-        "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 exec mpirun --hostfile ",
-        hostfile_path(), " -np ", ranks, " --bind-to none --mca plm_rsh_agent ", agent_path(),
-        " --mca btl tcp,self --mca oob_tcp_if_include 10.250.0.0/24",
-        " --mca btl_tcp_if_include 10.250.0.0/24 ", WordmillBin(), " \"$@\"");
+    const std::string launcher = absl::StrCat(
+        "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 WORDMILL=", WordmillBin(),
+        " MPIRUN_ARGS='--mca plm_rsh_agent ", agent_path(), " --mca btl tcp,self' exec ",
+        testing::SourceDir(), "/cluster/mpirun.sh -f ", hostfile_path(), " -n ", ranks,
+        " -t 1 -i 10.250.0.0/24 \"$@\"");
     return absl::StrCat("timeout -k 5 120 ip netns exec ", names_[0], " unshare --uts sh -c ",
-                        Quote(absl::StrCat("hostname ", names_[0], " && ", mpirun)), " sh");
+                        Quote(absl::StrCat("hostname ", names_[0], " && ", launcher)), " sh");
   }
   const std::vector<std::string>& names() const { return names_; }
 
