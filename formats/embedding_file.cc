@@ -45,7 +45,8 @@ absl::Status CheckWritable(const std::string& path, const EmbeddingMatrix& m) {
   return absl::OkStatus();
 }
 
-absl::Status WriteText(const std::string& path, const EmbeddingMatrix& m, bool header) {
+absl::Status WriteText(const std::string& path, const EmbeddingMatrix& m, bool header,
+                       bool trailing_space = false) {
   if (absl::Status s = CheckWritable(path, m); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<AtomicFileWriter>> writer = AtomicFileWriter::Open(path);
   if (!writer.ok()) return writer.status();
@@ -61,6 +62,7 @@ absl::Status WriteText(const std::string& path, const EmbeddingMatrix& m, bool h
       line += ' ';
       line.append(number, r.ptr);
     }
+    if (trailing_space) line += ' ';
     line += '\n';
     if (line.size() >= (1 << 20) || k + 1 == m.rows()) {
       if (absl::Status s = (*writer)->Write(line); !s.ok()) return s;
@@ -331,6 +333,10 @@ bool LooksBinary(absl::string_view data, const Header& h) {
 
 absl::Status WriteWord2vecText(const std::string& path, const EmbeddingMatrix& m) {
   return WriteText(path, m, /*header=*/true);
+}
+
+absl::Status WriteFasttextVec(const std::string& path, const EmbeddingMatrix& m) {
+  return WriteText(path, m, /*header=*/true, /*trailing_space=*/true);
 }
 
 absl::Status WriteGloveText(const std::string& path, const EmbeddingMatrix& m) {

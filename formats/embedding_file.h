@@ -2,7 +2,8 @@
 //
 // Writers: word2vec text (`rows dim` header, then `word v1 … vdim` lines), word2vec binary
 // (the same header, then per row `word ` + dim little-endian float32 + `\n`, as word2vec's
-// -binary 1 and gensim's load_word2vec_format(binary=True) expect), and GloVe text (no header).
+// -binary 1 and gensim's load_word2vec_format(binary=True) expect), fastText .vec and GloVe text
+// (no header).
 // All go through AtomicFileWriter. Readers detect the format from the content and validate
 // everything: header sizes (refusing absurd ones before allocating), the number of values per
 // row, parse errors, NaN/Inf, duplicate words, truncation — errors name the file and line or row.
@@ -33,6 +34,10 @@ enum class EmbeddingFormat { kAuto, kWord2vecText, kWord2vecBinary, kGloveText }
 absl::Status WriteWord2vecText(const std::string& path, const EmbeddingMatrix& m);
 absl::Status WriteWord2vecBinary(const std::string& path, const EmbeddingMatrix& m);
 absl::Status WriteGloveText(const std::string& path, const EmbeddingMatrix& m);
+// fastText's .vec (FastText::saveVectors): the word2vec text layout, each value followed by a
+// space (so lines end in " \n"); fastText prints 5 significant digits, we print the shortest
+// text that reads back as the same float32. Read back as word2vec text.
+absl::Status WriteFasttextVec(const std::string& path, const EmbeddingMatrix& m);
 
 // Reads a file in `format` (kAuto: a binary word2vec header followed by non-text bytes is
 // binary; a `rows dim` first line is word2vec text; otherwise GloVe text).

@@ -23,6 +23,9 @@ int RunGloveCommand(const std::vector<std::string>& args, Communicator* comm);
 int RunSgnsCommand(const std::vector<std::string>& args, Communicator* comm);
 int RunEvalCommand(const std::vector<std::string>& args, Communicator* comm);
 int RunNeighborsCommand(const std::vector<std::string>& args, Communicator* comm);
+int RunExportCommand(const std::vector<std::string>& args, Communicator* comm);
+// `wordmill run CONFIG`: the whole pipeline (pipeline/run.h).
+int RunPipelineCommand(const std::vector<std::string>& args, Communicator* comm);
 // `wordmill help [COMMAND]`.
 int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm);
 

@@ -9,6 +9,7 @@
 #include "formats/wordmill.pb.h"
 #include "pipeline/commands.h"
 #include "pipeline/spec_flags.h"
+#include "pipeline/stages.h"
 #include "workers/cooccur_builder.h"
 
 namespace wordmill {
@@ -23,7 +24,9 @@ constexpr char kSummary[] =
     "float64 x; rows owned by the rank), the id shards in DIR/ids/, and with --export-glove "
     "GloVe's cooccurrence.bin. INPUTs are files, directories and globs.";
 
-absl::Status Validate(const CooccurCommand& spec) {
+}  // namespace
+
+absl::Status ValidateCooccurCommand(const CooccurCommand& spec) {
   auto bad = [](const std::string& message) { return absl::InvalidArgumentError(message); };
   const CooccurSpec& c = spec.cooccur();
   if (spec.input().input().empty()) return bad("no input: give --input PATH or paths at the end");
@@ -44,6 +47,8 @@ absl::Status Validate(const CooccurCommand& spec) {
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 absl::Status PrepareOutputDir(const std::string& dir) {
   std::error_code error;
@@ -80,7 +85,10 @@ void PrintSummary(const CooccurCommand& spec, const CooccurResult& r, int ranks)
   std::fflush(stdout);
 }
 
-absl::Status RunCooccur(const CooccurCommand& spec, Communicator* comm) {
+}  // namespace
+
+absl::Status RunCooccurStage(const CooccurCommand& spec, Communicator* comm,
+                             StageOutputs* outputs) {
   absl::Status prepared =
       comm->rank() == 0 ? PrepareOutputDir(spec.output_dir()) : absl::OkStatus();
   if (absl::Status s = comm->AgreeOk(prepared); !s.ok()) return s;
@@ -99,19 +107,23 @@ absl::Status RunCooccur(const CooccurCommand& spec, Communicator* comm) {
     }
   }
   if (comm->rank() == 0) PrintSummary(spec, *result, comm->size());
+  outputs->files = result->shards;
+  if (spec.cooccur().export_glove())
+    outputs->files.push_back(spec.output_dir() + "/cooccurrence.bin");
+  outputs->work_items = result->tokens;
+  outputs->work_unit = "tokens";
   return absl::OkStatus();
 }
-
-}  // namespace
 
 int RunCooccurCommand(const std::vector<std::string>& args, Communicator* comm) {
   CooccurCommand spec;
   const int code = PrepareCommand(
       args, "cooccur", kUsage, kSummary, &spec, comm,
       [&](const std::string& p) { spec.mutable_input()->add_input(p); },
-      [&] { return Validate(spec); });
+      [&] { return ValidateCooccurCommand(spec); });
   if (code >= 0) return code;
-  return FinishWithStatus(RunCooccur(spec, comm), comm);
+  StageOutputs outputs;
+  return FinishWithStatus(RunCooccurStage(spec, comm, &outputs), comm);
 }
 
 }  // namespace wordmill

@@ -15,6 +15,7 @@
 #include "formats/wordmill.pb.h"
 #include "pipeline/commands.h"
 #include "pipeline/spec_flags.h"
+#include "pipeline/stages.h"
 
 namespace wordmill {
 namespace {
@@ -50,30 +51,60 @@ absl::StatusOr<EmbeddingMatrix> LoadVectors(const std::string& path, const char*
   return m;
 }
 
-void PrintAnalogyRow(const AnalogyScore& s) {
-  std::printf("  %-30s %8.2f%% %8.2f%% %8lld / %lld\n", s.name.c_str(), 100 * s.accuracy_add(),
-              100 * s.accuracy_mul(), static_cast<long long>(s.answered),
-              static_cast<long long>(s.questions));
+void PrintAnalogyRow(const EvaluationResult::Analogy& s) {
+  std::printf("  %-30s %8.2f%% %8.2f%% %8lld / %lld\n", s.section().c_str(), 100 * s.accuracy_add(),
+              100 * s.accuracy_mul(), static_cast<long long>(s.answered()),
+              static_cast<long long>(s.questions()));
 }
 
-void PrintAnalogies(const EvalCommand& spec, const AnalogyResult& r, double seconds, int64_t rows) {
-  std::printf("\nanalogies %s (restrict-vocab %lld, %s):\n", spec.analogy().c_str(),
-              static_cast<long long>(rows),
+void AddAnalogy(const AnalogyScore& s, EvaluationResult* result) {
+  EvaluationResult::Analogy* a = result->add_analogy();
+  a->set_section(s.name);
+  a->set_accuracy_add(s.accuracy_add());
+  a->set_accuracy_mul(s.accuracy_mul());
+  a->set_answered(s.answered);
+  a->set_questions(s.questions);
+}
+
+void PrintAnalogies(const EvalCommand& spec, const EvaluationResult& r, double seconds) {
+  std::printf("\nanalogies %s (restrict-vocab %lld, %s):\n", r.analogy_file().c_str(),
+              static_cast<long long>(r.analogy_rows()),
               spec.case_insensitive() ? "case-insensitive" : "case-sensitive");
   std::printf("  %-30s %9s %9s %8s / %s\n", "section", "3CosAdd", "3CosMul", "answered", "total");
-  for (const AnalogyScore& s : r.sections) PrintAnalogyRow(s);
-  std::printf("  %s\n", std::string(70, '-').c_str());
-  PrintAnalogyRow(r.semantic);
-  PrintAnalogyRow(r.syntactic);
-  PrintAnalogyRow(r.total);
+  const int n = r.analogy_size();
+  for (int i = 0; i < n; ++i) {
+    if (i == n - 3) std::printf("  %s\n", std::string(70, '-').c_str());
+    PrintAnalogyRow(r.analogy(i));
+  }
+  const EvaluationResult::Analogy& total = r.analogy(n - 1);
+  const double coverage =
+      total.questions() ? static_cast<double>(total.answered()) / total.questions() : 0;
   std::printf(
-      "  coverage %.2f%%: %lld of %lld questions skipped (a word outside the first %lld rows); "
-      "%.2f s\n",
-      100 * r.coverage(), static_cast<long long>(r.total.questions - r.total.answered),
-      static_cast<long long>(r.total.questions), static_cast<long long>(rows), seconds);
+      "  coverage %.2f%%: %lld of %lld questions skipped (a word outside the first %lld rows)",
+      100 * coverage, static_cast<long long>(total.questions() - total.answered()),
+      static_cast<long long>(total.questions()), static_cast<long long>(r.analogy_rows()));
+  if (seconds >= 0) std::printf("; %.2f s", seconds);
+  std::printf("\n");
 }
 
-absl::Status RunEval(const EvalCommand& spec) {
+void PrintSimilarity(const EvalCommand& spec, const EvaluationResult& r) {
+  std::printf("\nsimilarity (restrict-vocab %lld, %s):\n",
+              static_cast<long long>(r.similarity_rows()),
+              spec.case_insensitive() ? "case-insensitive" : "case-sensitive");
+  std::printf("  %-30s %9s %9s %8s / %-8s %7s\n", "file", "Spearman", "Pearson", "used", "pairs",
+              "OOV");
+  for (const EvaluationResult::Similarity& s : r.similarity()) {
+    std::printf("  %-30s %9.4f %9.4f %8lld / %-8lld %6.2f%%\n", BaseName(s.file()).c_str(),
+                s.spearman(), s.pearson(), static_cast<long long>(s.pairs() - s.oov()),
+                static_cast<long long>(s.pairs()),
+                s.pairs() ? 100.0 * static_cast<double>(s.oov()) / s.pairs() : 0.0);
+  }
+}
+
+// Evaluation as EvaluateVectors, with the analogy time for the printed table.
+absl::StatusOr<EvaluationResult> Evaluate(const EvalCommand& spec,
+                                          const NeighborsCommand& neighbors,
+                                          double* analogy_seconds) {
   std::vector<AnalogySection> analogy;
   if (!spec.analogy().empty()) {
     absl::StatusOr<std::vector<AnalogySection>> read = ReadAnalogyFile(spec.analogy());
@@ -88,28 +119,62 @@ absl::Status RunEval(const EvalCommand& spec) {
   }
   absl::StatusOr<EmbeddingMatrix> m = LoadVectors(spec.vectors(), "eval");
   if (!m.ok()) return m.status();
+  EvaluationResult result;
+  result.set_vectors(spec.vectors());
+  result.set_rows(m->rows());
+  result.set_dim(m->dim);
   if (!spec.analogy().empty()) {
     const auto start = std::chrono::steady_clock::now();
     const NormalizedVocab vocab(*m, spec.restrict_vocab(), spec.case_insensitive());
-    const AnalogyResult result = EvaluateAnalogies(vocab, analogy);
-    PrintAnalogies(spec, result, SecondsSince(start), vocab.rows());
+    const AnalogyResult scores = EvaluateAnalogies(vocab, analogy);
+    result.set_analogy_file(spec.analogy());
+    result.set_analogy_rows(vocab.rows());
+    for (const AnalogyScore& s : scores.sections) AddAnalogy(s, &result);
+    AddAnalogy(scores.semantic, &result);
+    AddAnalogy(scores.syntactic, &result);
+    AddAnalogy(scores.total, &result);
+    *analogy_seconds = SecondsSince(start);
   }
-  if (similarity.empty()) return absl::OkStatus();
-  const NormalizedVocab vocab(*m, spec.similarity_restrict_vocab(), spec.case_insensitive());
-  std::printf("\nsimilarity (restrict-vocab %lld, %s):\n", static_cast<long long>(vocab.rows()),
-              spec.case_insensitive() ? "case-insensitive" : "case-sensitive");
-  std::printf("  %-30s %9s %9s %8s / %-8s %7s\n", "file", "Spearman", "Pearson", "used", "pairs",
-              "OOV");
-  for (size_t i = 0; i < similarity.size(); ++i) {
-    absl::StatusOr<SimilarityScore> s = EvaluateSimilarity(vocab, similarity[i]);
-    if (!s.ok())
-      return absl::InvalidArgumentError(
-          absl::StrCat(spec.similarity(i), ": ", s.status().message()));
-    std::printf("  %-30s %9.4f %9.4f %8lld / %-8lld %6.2f%%\n",
-                BaseName(spec.similarity(i)).c_str(), s->spearman, s->pearson,
-                static_cast<long long>(s->pairs - s->oov), static_cast<long long>(s->pairs),
-                100 * s->oov_share());
+  if (!similarity.empty()) {
+    const NormalizedVocab vocab(*m, spec.similarity_restrict_vocab(), spec.case_insensitive());
+    result.set_similarity_rows(vocab.rows());
+    for (size_t i = 0; i < similarity.size(); ++i) {
+      absl::StatusOr<SimilarityScore> s = EvaluateSimilarity(vocab, similarity[i]);
+      if (!s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(spec.similarity(i), ": ", s.status().message()));
+      }
+      EvaluationResult::Similarity* out = result.add_similarity();
+      out->set_file(spec.similarity(i));
+      out->set_spearman(s->spearman);
+      out->set_pearson(s->pearson);
+      out->set_pairs(s->pairs);
+      out->set_oov(s->oov);
+    }
   }
+  if (!neighbors.word().empty()) {
+    const NormalizedVocab vocab(*m, neighbors.restrict_vocab(), /*case_insensitive=*/false);
+    for (const std::string& word : neighbors.word()) {
+      EvaluationResult::Neighbors* out = result.add_neighbors();
+      out->set_word(word);
+      absl::StatusOr<std::vector<Neighbor>> found = NearestNeighbors(vocab, word, neighbors.k());
+      out->set_found(found.ok());
+      if (!found.ok()) continue;
+      for (const Neighbor& n : *found) {
+        out->add_neighbor(n.word);
+        out->add_cosine(n.cosine);
+      }
+    }
+  }
+  return result;
+}
+
+absl::Status RunEval(const EvalCommand& spec) {
+  double seconds = 0;
+  absl::StatusOr<EvaluationResult> result = Evaluate(spec, NeighborsCommand(), &seconds);
+  if (!result.ok()) return result.status();
+  if (!spec.analogy().empty()) PrintAnalogies(spec, *result, seconds);
+  if (!spec.similarity().empty()) PrintSimilarity(spec, *result);
   return absl::OkStatus();
 }
 
@@ -137,20 +202,53 @@ absl::Status RunNeighbors(const NeighborsCommand& spec) {
 
 }  // namespace
 
+absl::StatusOr<EvaluationResult> EvaluateVectors(const EvalCommand& eval,
+                                                 const NeighborsCommand& neighbors) {
+  double seconds = 0;
+  return Evaluate(eval, neighbors, &seconds);
+}
+
+void PrintEvaluation(const EvalCommand& eval, const EvaluationResult& result) {
+  if (result.analogy_size() >= 3) PrintAnalogies(eval, result, -1);
+  if (result.similarity_size() > 0) PrintSimilarity(eval, result);
+  for (const EvaluationResult::Neighbors& n : result.neighbors()) {
+    if (!n.found()) {
+      std::printf("\n%s: not in the vocabulary\n", n.word().c_str());
+      continue;
+    }
+    std::printf("\n%s:\n", n.word().c_str());
+    for (int i = 0; i < n.neighbor_size(); ++i) {
+      std::printf("  %-24s %8.4f\n", n.neighbor(i).c_str(), n.cosine(i));
+    }
+  }
+  std::fflush(stdout);
+}
+
+absl::Status ValidateEvalCommand(const EvalCommand& spec) {
+  if (spec.vectors().empty()) return absl::InvalidArgumentError("--vectors is required");
+  if (spec.analogy().empty() && spec.similarity().empty()) {
+    return absl::InvalidArgumentError("nothing to evaluate: give --analogy and/or --similarity");
+  }
+  if (spec.restrict_vocab() < 0 || spec.similarity_restrict_vocab() < 0) {
+    return absl::InvalidArgumentError("--restrict-vocab values must be >= 0 (0 = all)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateNeighborsCommand(const NeighborsCommand& spec) {
+  if (spec.vectors().empty()) return absl::InvalidArgumentError("--vectors is required");
+  if (spec.word().empty()) return absl::InvalidArgumentError("no WORD given");
+  if (spec.k() < 1) return absl::InvalidArgumentError("--k must be at least 1");
+  if (spec.restrict_vocab() < 0) {
+    return absl::InvalidArgumentError("--restrict-vocab must be >= 0 (0 = all)");
+  }
+  return absl::OkStatus();
+}
+
 int RunEvalCommand(const std::vector<std::string>& args, Communicator* comm) {
   EvalCommand spec;
-  const int code =
-      PrepareCommand(args, "eval", kEvalUsage, kEvalSummary, &spec, comm, nullptr, [&] {
-        if (spec.vectors().empty()) return absl::InvalidArgumentError("--vectors is required");
-        if (spec.analogy().empty() && spec.similarity().empty()) {
-          return absl::InvalidArgumentError(
-              "nothing to evaluate: give --analogy and/or --similarity");
-        }
-        if (spec.restrict_vocab() < 0 || spec.similarity_restrict_vocab() < 0) {
-          return absl::InvalidArgumentError("--restrict-vocab values must be >= 0 (0 = all)");
-        }
-        return absl::OkStatus();
-      });
+  const int code = PrepareCommand(args, "eval", kEvalUsage, kEvalSummary, &spec, comm, nullptr,
+                                  [&] { return ValidateEvalCommand(spec); });
   if (code >= 0) return code;
   return FinishWithStatus(comm->rank() == 0 ? RunEval(spec) : absl::OkStatus(), comm);
 }
@@ -160,15 +258,7 @@ int RunNeighborsCommand(const std::vector<std::string>& args, Communicator* comm
   const int code = PrepareCommand(
       args, "neighbors", kNeighborsUsage, kNeighborsSummary, &spec, comm,
       [&](const std::string& w) { spec.add_word(w); },
-      [&] {
-        if (spec.vectors().empty()) return absl::InvalidArgumentError("--vectors is required");
-        if (spec.word().empty()) return absl::InvalidArgumentError("no WORD given");
-        if (spec.k() < 1) return absl::InvalidArgumentError("--k must be at least 1");
-        if (spec.restrict_vocab() < 0) {
-          return absl::InvalidArgumentError("--restrict-vocab must be >= 0 (0 = all)");
-        }
-        return absl::OkStatus();
-      });
+      [&] { return ValidateNeighborsCommand(spec); });
   if (code >= 0) return code;
   return FinishWithStatus(comm->rank() == 0 ? RunNeighbors(spec) : absl::OkStatus(), comm);
 }

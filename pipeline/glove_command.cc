@@ -11,6 +11,7 @@
 #include "formats/wordmill.pb.h"
 #include "pipeline/commands.h"
 #include "pipeline/spec_flags.h"
+#include "pipeline/stages.h"
 #include "workers/cooccur_builder.h"
 #include "workers/vocab_builder.h"
 
@@ -26,7 +27,9 @@ constexpr char kSummary[] =
     "(GloVe text), W + W~ unless --w-only. A checkpoint is written after every epoch; --resume "
     "continues from it.";
 
-absl::Status Validate(const GloveCommand& spec) {
+}  // namespace
+
+absl::Status ValidateGloveCommand(const GloveCommand& spec) {
   auto bad = [](const std::string& message) { return absl::InvalidArgumentError(message); };
   const GloveSpec& g = spec.glove();
   if (spec.cooccur_dir().empty()) return bad("--cooccur-dir is required");
@@ -45,6 +48,8 @@ absl::Status Validate(const GloveCommand& spec) {
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 absl::Status PrepareOutputDir(const std::string& dir) {
   std::error_code error;
@@ -72,7 +77,10 @@ void PrintEpoch(const GloveEpochReport& r) {
                r.epochs, r.cost, r.seconds, r.sync_seconds);
 }
 
-absl::Status RunGlove(const GloveCommand& spec, Communicator* comm) {
+}  // namespace
+
+absl::Status RunGloveStage(const GloveCommand& spec, Communicator* comm, StageOutputs* outputs,
+                           const EpochCallback& on_epoch) {
   absl::Status prepared =
       comm->rank() == 0 ? PrepareOutputDir(spec.output_dir()) : absl::OkStatus();
   if (absl::Status s = comm->AgreeOk(prepared); !s.ok()) return s;
@@ -81,8 +89,9 @@ absl::Status RunGlove(const GloveCommand& spec, Communicator* comm) {
   const int threads = ResolveThreads(spec.runtime(), *comm);
   const bool speak = comm->rank() == 0;
   absl::StatusOr<GloveTrainResult> result = TrainGlove(
-      spec, EffectiveSpecText(spec), *vocab, threads, comm, [speak](const GloveEpochReport& r) {
+      spec, EffectiveSpecText(spec), *vocab, threads, comm, [&](const GloveEpochReport& r) {
         if (speak) PrintEpoch(r);
+        if (on_epoch) on_epoch(r.epoch);
       });
   if (!result.ok()) return result.status();
   std::vector<std::string> written;
@@ -102,17 +111,19 @@ absl::Status RunGlove(const GloveCommand& spec, Communicator* comm) {
         absl::StrJoin(written, " ").c_str());
     std::fflush(stdout);
   }
+  outputs->files = std::move(written);
+  outputs->work_items = result->records * std::max(0, spec.glove().epochs() - result->start_epoch);
+  outputs->work_unit = "records";
   return absl::OkStatus();
 }
-
-}  // namespace
 
 int RunGloveCommand(const std::vector<std::string>& args, Communicator* comm) {
   GloveCommand spec;
   const int code = PrepareCommand(args, "glove", kUsage, kSummary, &spec, comm, nullptr,
-                                  [&] { return Validate(spec); });
+                                  [&] { return ValidateGloveCommand(spec); });
   if (code >= 0) return code;
-  return FinishWithStatus(RunGlove(spec, comm), comm);
+  StageOutputs outputs;
+  return FinishWithStatus(RunGloveStage(spec, comm, &outputs), comm);
 }
 
 }  // namespace wordmill

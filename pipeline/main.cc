@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
     code = wordmill::RunEvalCommand(args, comm.get());
   } else if (command == "neighbors") {
     code = wordmill::RunNeighborsCommand(args, comm.get());
+  } else if (command == "export") {
+    code = wordmill::RunExportCommand(args, comm.get());
+  } else if (command == "run") {
+    code = wordmill::RunPipelineCommand(args, comm.get());
   } else if (command == "help" || command == "--help" || command == "-h") {
     code = wordmill::RunHelpCommand(args, comm.get());
   } else {

@@ -13,6 +13,7 @@
 #include "formats/wordmill.pb.h"
 #include "pipeline/commands.h"
 #include "pipeline/spec_flags.h"
+#include "pipeline/stages.h"
 #include "workers/id_encoder.h"
 #include "workers/vocab_builder.h"
 
@@ -31,7 +32,9 @@ constexpr char kSummary[] =
 // Largest model accepted (both matrices, padded rows): beyond this it is surely a mistake.
 constexpr double kMaxModelBytes = 64.0 * (1ULL << 30);
 
-absl::Status Validate(const SgnsCommand& spec) {
+}  // namespace
+
+absl::Status ValidateSgnsCommand(const SgnsCommand& spec) {
   auto bad = [](const std::string& message) { return absl::InvalidArgumentError(message); };
   const SgnsSpec& s = spec.sgns();
   if (spec.input().input().empty()) return bad("no input: give --input PATH or paths at the end");
@@ -57,6 +60,8 @@ absl::Status Validate(const SgnsCommand& spec) {
   if (spec.tokenizer().max_token_bytes() < 1) return bad("--max-token-bytes must be at least 1");
   return absl::OkStatus();
 }
+
+namespace {
 
 absl::Status PrepareOutputDir(const std::string& dir) {
   std::error_code error;
@@ -167,7 +172,8 @@ absl::StatusOr<int> Resume(const SgnsCommand& spec, uint64_t vocab_checksum,
 }
 
 absl::Status Train(const SgnsCommand& spec, const Vocabulary& vocab, const Word2vecCorpus& corpus,
-                   Word2vecWeights* weights, int start_epoch, bool* stopped, Communicator* comm) {
+                   Word2vecWeights* weights, int start_epoch, bool* stopped, Communicator* comm,
+                   const EpochCallback& on_epoch, StageOutputs* outputs) {
   std::vector<int64_t> counts;
   for (const VocabWord& w : vocab) counts.push_back(w.count);
   Word2vecTrainerOptions options;
@@ -191,11 +197,14 @@ absl::Status Train(const SgnsCommand& spec, const Vocabulary& vocab, const Word2
                                       SgnsSpecFingerprint(spec.sgns()), epoch + 1)
             : absl::OkStatus();
     if (absl::Status s = comm->AgreeOk(written); !s.ok()) return s;
+    if (on_epoch) on_epoch(epoch + 1);
     if (stop > 0 && epoch + 1 >= stop && epoch + 1 < epochs) {
       *stopped = true;
       break;
     }
   }
+  outputs->work_items = (*trainer)->total_tokens() * (epochs - start_epoch);
+  outputs->work_unit = "words";
   if (comm->rank() == 0) {
     const Word2vecTrainer& t = **trainer;
     std::printf(
@@ -209,7 +218,10 @@ absl::Status Train(const SgnsCommand& spec, const Vocabulary& vocab, const Word2
   return absl::OkStatus();
 }
 
-absl::Status RunSgns(const SgnsCommand& spec, Communicator* comm) {
+}  // namespace
+
+absl::Status RunSgnsStage(const SgnsCommand& spec, Communicator* comm, StageOutputs* outputs,
+                          const EpochCallback& on_epoch) {
   absl::Status prepared =
       comm->rank() == 0 ? PrepareOutputDir(spec.output_dir()) : absl::OkStatus();
   if (absl::Status s = comm->AgreeOk(prepared); !s.ok()) return s;
@@ -237,12 +249,14 @@ absl::Status RunSgns(const SgnsCommand& spec, Communicator* comm) {
   }
   bool stopped = false;
   if (start_epoch < spec.sgns().epochs()) {
-    if (absl::Status s = Train(spec, *vocab, *corpus, &weights, start_epoch, &stopped, comm);
+    if (absl::Status s =
+            Train(spec, *vocab, *corpus, &weights, start_epoch, &stopped, comm, on_epoch, outputs);
         !s.ok()) {
       return s;
     }
   }
   if (stopped) {
+    outputs->stopped = true;
     if (comm->rank() == 0) {
       std::printf("  stopped after epoch %d of %d (--stop-after-epochs); continue with --resume\n",
                   spec.sgns().stop_after_epochs(), spec.sgns().epochs());
@@ -261,19 +275,19 @@ absl::Status RunSgns(const SgnsCommand& spec, Communicator* comm) {
                 absl::StrJoin(written, " ").c_str());
     std::fflush(stdout);
   }
+  outputs->files = std::move(written);
   return absl::OkStatus();
 }
-
-}  // namespace
 
 int RunSgnsCommand(const std::vector<std::string>& args, Communicator* comm) {
   SgnsCommand spec;
   const int code = PrepareCommand(
       args, "sgns", kUsage, kSummary, &spec, comm,
       [&](const std::string& p) { spec.mutable_input()->add_input(p); },
-      [&] { return Validate(spec); });
+      [&] { return ValidateSgnsCommand(spec); });
   if (code >= 0) return code;
-  return FinishWithStatus(RunSgns(spec, comm), comm);
+  StageOutputs outputs;
+  return FinishWithStatus(RunSgnsStage(spec, comm, &outputs), comm);
 }
 
 }  // namespace wordmill

@@ -15,6 +15,7 @@
 #include "google/protobuf/text_format.h"
 #include "pipeline/commands.h"
 #include "pipeline/spec_flags.h"
+#include "pipeline/stages.h"
 #include "workers/vocab_builder.h"
 
 namespace wordmill {
@@ -28,7 +29,9 @@ constexpr char kSummary[] =
     "requested --export files, and stats.textproto. INPUTs are files, directories and globs; "
     "positional arguments are added to --input.";
 
-absl::Status Validate(const VocabCommand& spec) {
+}  // namespace
+
+absl::Status ValidateVocabCommand(const VocabCommand& spec) {
   auto bad = [](const std::string& message) { return absl::InvalidArgumentError(message); };
   if (spec.input().input().empty()) return bad("no input: give --input PATH or paths at the end");
   if (spec.output_dir().empty()) return bad("--output-dir is required");
@@ -53,6 +56,8 @@ absl::Status Validate(const VocabCommand& spec) {
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 // Creates the output directory (rank 0); an existing non-directory is an error.
 absl::Status PrepareOutputDir(const std::string& dir) {
@@ -137,7 +142,9 @@ void PrintSummary(const VocabCommand& spec, const VocabularyResult& result,
   std::fflush(stdout);
 }
 
-absl::Status RunVocab(const VocabCommand& spec, Communicator* comm) {
+}  // namespace
+
+absl::Status RunVocabStage(const VocabCommand& spec, Communicator* comm, StageOutputs* outputs) {
   absl::Status prepared =
       comm->rank() == 0 ? PrepareOutputDir(spec.output_dir()) : absl::OkStatus();
   if (absl::Status s = comm->AgreeOk(prepared); !s.ok()) return s;
@@ -148,19 +155,21 @@ absl::Status RunVocab(const VocabCommand& spec, Communicator* comm) {
       comm->rank() == 0 ? WriteOutputs(spec, *result, &written) : absl::OkStatus();
   if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
   if (comm->rank() == 0) PrintSummary(spec, *result, written);
+  outputs->files = std::move(written);
+  outputs->work_items = result->stats.tokens();
+  outputs->work_unit = "tokens";
   return absl::OkStatus();
 }
-
-}  // namespace
 
 int RunVocabCommand(const std::vector<std::string>& args, Communicator* comm) {
   VocabCommand spec;
   const int code = PrepareCommand(
       args, "vocab", kUsage, kSummary, &spec, comm,
       [&](const std::string& p) { spec.mutable_input()->add_input(p); },
-      [&] { return Validate(spec); });
+      [&] { return ValidateVocabCommand(spec); });
   if (code >= 0) return code;
-  return FinishWithStatus(RunVocab(spec, comm), comm);
+  StageOutputs outputs;
+  return FinishWithStatus(RunVocabStage(spec, comm, &outputs), comm);
 }
 
 }  // namespace wordmill

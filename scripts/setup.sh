@@ -14,6 +14,7 @@ packages=(
   libgtest-dev
   libutf8proc-dev
   libsimdjson-dev libxxhash-dev
+  libdivsufsort-dev darts
   nodejs npm
   python3-numpy python3-gensim
   iproute2

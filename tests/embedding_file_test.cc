@@ -51,7 +51,8 @@ TEST(EmbeddingFileTest, RoundTripsAllFormatsExactly) {
     EmbeddingFormat format;
   } cases[] = {{"w2v.txt", WriteWord2vecText, EmbeddingFormat::kWord2vecText},
                {"w2v.bin", WriteWord2vecBinary, EmbeddingFormat::kWord2vecBinary},
-               {"glove.txt", WriteGloveText, EmbeddingFormat::kGloveText}};
+               {"glove.txt", WriteGloveText, EmbeddingFormat::kGloveText},
+               {"ft.vec", WriteFasttextVec, EmbeddingFormat::kWord2vecText}};
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     ASSERT_TRUE(c.write(dir.File(c.name), m).ok());
@@ -80,6 +81,9 @@ TEST(EmbeddingFileTest, BinaryLayoutIsWord2vecs) {
   EXPECT_EQ(testing::ReadFile(dir.File("v.txt")), "2 2\na 1 -2\nbc 0.5 0\n");
   ASSERT_TRUE(WriteGloveText(dir.File("g.txt"), m).ok());
   EXPECT_EQ(testing::ReadFile(dir.File("g.txt")), "a 1 -2\nbc 0.5 0\n");
+  // fastText's saveVectors: a space after every value.
+  ASSERT_TRUE(WriteFasttextVec(dir.File("f.vec"), m).ok());
+  EXPECT_EQ(testing::ReadFile(dir.File("f.vec")), "2 2\na 1 -2 \nbc 0.5 0 \n");
 }
 
 TEST(EmbeddingFileTest, ReadsForeignTextVariants) {

@@ -1,0 +1,140 @@
+// The Unigram language-model subword algorithm (Kudo 2018, "Subword Regularization"), as
+// SentencePiece's unigram trainer does it, over pre-tokenized word counts.
+//
+// A model is a set of pieces (strings of whole UTF-8 characters) with log probabilities; a
+// word's segmentation is a path through its lattice (every piece that occurs at every character
+// position), scored by the sum of the pieces' log probabilities. Training starts from a large
+// seed vocabulary (every character plus the most frequent substrings, found with a suffix
+// array), then alternates EM (forward-backward expected counts, Bayesian digamma M-step) with
+// pruning the pieces whose removal costs the least likelihood, until vocab_size pieces remain.
+// Details and the differences from SentencePiece: tokenizers/README.md.
+#ifndef WORDMILL_TOKENIZERS_UNIGRAM_H_
+#define WORDMILL_TOKENIZERS_UNIGRAM_H_
+
+#include <darts.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace wordmill {
+
+struct UnigramPiece {
+  std::string piece;
+  double log_prob;
+};
+
+struct UnigramTrainOptions {
+  int vocab_size = 8000;        // pieces in the final model, incl. every required character
+  int64_t seed_size = 1000000;  // max seed pieces (frequent substrings)
+  int max_piece_chars = 16;
+  double shrink_factor = 0.75;  // keep this fraction per pruning round
+  int em_iterations = 2;        // EM sub-iterations per round
+  double character_coverage = 1.0;
+  int threads = 1;  // 0: all hardware threads
+  // As SentencePiece's split_by_unicode_script and split_by_number (both on by default there):
+  // a piece never mixes writing systems, nor digits with letters (so no "▁2015년"), apart from
+  // a leading U+2581 and combining marks. Off: any substring of a word can be a piece.
+  bool split_by_script = true;
+};
+
+// word_counts: pre-tokenized "words" exactly as they will be segmented (the caller adds any
+// boundary marker such as U+2581 itself). Empty words and words with count 0 are ignored.
+// Returns at most vocab_size pieces (fewer only when the words do not support that many),
+// ordered by log_prob descending (ties by bytes). Deterministic for the same input, whatever
+// `threads` is. Errors (InvalidArgument): invalid UTF-8 or a negative count (naming the word
+// index), no characters at all, vocab_size smaller than the required alphabet, bad options.
+absl::StatusOr<std::vector<UnigramPiece>> TrainUnigram(
+    const std::vector<std::pair<std::string, int64_t>>& word_counts,
+    const UnigramTrainOptions& options);
+
+// Prefix lookup of pieces: a double-array trie (Darts) over the piece strings.
+class PieceTrie {
+ public:
+  // `pieces` need not be sorted; duplicates and empty strings are ignored (the first of equal
+  // strings wins). Values are indices into `pieces`.
+  explicit PieceTrie(const std::vector<std::string_view>& pieces);
+  // Calls f(piece_index, length_in_bytes) for every piece that is a prefix of `text`, shortest
+  // first. No allocation.
+  template <typename F>
+  void ForEachPrefix(const char* text, size_t size, F&& f) const;
+  size_t max_piece_bytes() const { return max_piece_bytes_; }
+
+ private:
+  Darts::DoubleArray trie_;
+  bool empty_ = true;
+  size_t max_piece_bytes_ = 0;
+};
+
+class UnigramModel {
+ public:
+  // unk_log_prob: score of an uncovered character (which becomes id -1 in the output).
+  UnigramModel(std::vector<UnigramPiece> pieces, double unk_log_prob);
+  // Viterbi best segmentation; ids index `pieces`; -1 for a character no piece covers (also for
+  // each byte of invalid UTF-8). Replaces *ids. Thread-safe; does not allocate after warm-up.
+  void Encode(std::string_view word, std::vector<int32_t>* ids) const;
+  // Subword regularization: sample a segmentation from the lattice (forward-filtering,
+  // backward-sampling) with temperature alpha (P(path) ∝ exp(alpha · score)), reproducible
+  // from `seed`.
+  void SampleEncode(std::string_view word, double alpha, uint64_t seed,
+                    std::vector<int32_t>* ids) const;
+  const std::vector<UnigramPiece>& pieces() const { return pieces_; }
+  double unk_log_prob() const { return unk_log_prob_; }
+
+ private:
+  std::vector<UnigramPiece> pieces_;
+  std::vector<double> scores_;  // pieces_[i].log_prob, contiguous for the lattice loops
+  double unk_log_prob_;
+  std::unique_ptr<PieceTrie> trie_;
+};
+
+// Implementation details shared with the tests.
+namespace unigram_internal {
+
+// Length in bytes of the well-formed UTF-8 character at the start of s[0, size) (size > 0),
+// or 0 when it is not well formed (Unicode Table 3-7).
+int Utf8CharLength(const char* s, size_t size);
+
+// psi(x) for x > 0.
+double Digamma(double x);
+
+// The writing-system class of a code point for split_by_script: kScriptAny for combining marks
+// (they go with any base), kScriptCommon for numbers, punctuation and symbols (N*, P*, S*:
+// mostly Unicode's Common script), else a script (Latin, Greek,
+// Cyrillic, Hangul, Han with kana, ..., from Unicode block ranges; other code points by their
+// 256-code-point block).
+constexpr int kScriptAny = -1;
+constexpr int kScriptCommon = -2;
+int ScriptClass(uint32_t code_point);
+
+}  // namespace unigram_internal
+
+template <typename F>
+void PieceTrie::ForEachPrefix(const char* text, size_t size, F&& f) const {
+  if (empty_) return;
+  // Darts' commonPrefixSearch, unrolled so that there is no result buffer to size.
+  const auto* units = static_cast<const int*>(trie_.array());  // {base, check} pairs
+  int b = units[0];
+  for (size_t i = 0; i < size; ++i) {
+    const int n = units[2 * b];
+    if (static_cast<unsigned>(b) == static_cast<unsigned>(units[2 * b + 1]) && n < 0) {
+      f(-n - 1, i);
+    }
+    const unsigned p = static_cast<unsigned>(b) + static_cast<unsigned char>(text[i]) + 1;
+    if (static_cast<unsigned>(b) != static_cast<unsigned>(units[2 * p + 1])) return;
+    b = units[2 * p];
+  }
+  const int n = units[2 * b];
+  if (static_cast<unsigned>(b) == static_cast<unsigned>(units[2 * b + 1]) && n < 0) {
+    f(-n - 1, size);
+  }
+}
+
+}  // namespace wordmill
+
+#endif  // WORDMILL_TOKENIZERS_UNIGRAM_H_
