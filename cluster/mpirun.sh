@@ -47,7 +47,7 @@ esac
 args=("$@")
 set_threads=1
 for a in "${args[@]+"${args[@]}"}"; do
-  [[ "$a" == --threads* || "$a" == runtime.threads=* ]] && set_threads=0
+  [[ "$a" == --threads* || "$a" == *runtime.threads=* ]] && set_threads=0
 done
 if ((set_threads)); then
   case "$command" in
@@ -56,8 +56,8 @@ if ((set_threads)); then
   esac
 fi
 
-launch=(mpirun --hostfile "$hostfile" -np "$ranks" --map-by "slot:PE=$threads" --bind-to core
-  -x PATH -x LD_LIBRARY_PATH)
+launch=(mpirun --hostfile "$hostfile" -np "$ranks" --map-by "slot:PE=$threads" --bind-to core -x PATH)
+if [[ -n "${LD_LIBRARY_PATH:-}" ]]; then launch+=(-x LD_LIBRARY_PATH); fi
 if [[ -n "$iface" ]]; then
   launch+=(--mca btl_tcp_if_include "$iface" --mca oob_tcp_if_include "$iface")
 fi
