@@ -5,8 +5,9 @@
 //    cooccur_command_test.cc and glove_command_test.cc.)
 //  - two "hosts": Linux network namespaces joined by a veth pair, each with its own host name,
 //    Open MPI over TCP only (btl tcp,self), remote launch through an rsh agent that runs the
-//    command with `ip netns exec` instead of ssh. vocab, cooccur, GloVe and skip-gram across
-//    2 hosts x 2 ranks produce exactly the outputs of the same job on one host.
+//    command with `ip netns exec` instead of ssh, started with cluster/mpirun.sh. `wordmill run`
+//    (vocab, cooccur, GloVe, skip-gram) across 2 hosts x 2 ranks produces exactly the files of the
+//    same job on one host, a rerun skips every stage, and a bad file names the right host.
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -22,7 +23,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "formats/cooccur_record.h"
 #include "formats/embedding_file.h"
 #include "formats/record_file.h"
 #include "gmock/gmock.h"
@@ -84,44 +84,16 @@ std::string ThisHost() {
   return name;
 }
 
-// Runs the stages with `launcher` ("mpirun ... wordmill") into `out`; returns false (after
-// reporting) when a stage fails.
-bool RunStages(const std::string& launcher, const std::string& corpus, const std::string& out) {
-  const std::string common = absl::StrCat(" --progress-seconds 0 --threads 1 ");
-  for (const std::string& stage : {
-           absl::StrCat(" vocab --min-count 2 --output-dir ", Quote(out + "/vocab"), common,
-                        Quote(corpus)),
-           absl::StrCat(" cooccur --vocab ", Quote(out + "/vocab/vocab.tsv"), " --output-dir ",
-                        Quote(out + "/cooccur"), " --memory-mb 8 --window 5", common,
-                        Quote(corpus)),
-           absl::StrCat(" glove --cooccur-dir ", Quote(out + "/cooccur"), " --vocab ",
-                        Quote(out + "/vocab/vocab.tsv"), " --output-dir ", Quote(out + "/glove"),
-                        " --dim 16 --epochs 3", common),
-           absl::StrCat(" sgns --vocab ", Quote(out + "/vocab/vocab.tsv"), " --output-dir ",
-                        Quote(out + "/sgns"), " --dim 16 --epochs 2 --window 3 --seed 3", common,
-                        Quote(corpus)),
-       }) {
-    CommandResult r = RunCommand(launcher + stage);
-    if (r.exit_code != 0) {
-      ADD_FAILURE() << launcher << stage << "\nexit " << r.exit_code << "\n" << r.output;
-      return false;
-    }
-  }
-  return true;
-}
-
-// Every output that must not depend on where the ranks run, as (name, bytes).
-std::vector<std::pair<std::string, std::string>> Outputs(const std::string& out, int ranks) {
-  std::vector<std::pair<std::string, std::string>> outputs = {
-      {"vocab/vocab.tsv", ReadFile(out + "/vocab/vocab.tsv")},
-      {"glove/vectors.bin", ReadFile(out + "/glove/vectors.bin")},
-      {"sgns/vectors.bin", ReadFile(out + "/sgns/vectors.bin")},
-  };
-  for (int r = 0; r < ranks; ++r) {
-    const std::string shard = CooccurShardPath(out + "/cooccur", r, ranks);
-    outputs.push_back({shard.substr(out.size() + 1), RecordPayloads(shard)});
-  }
-  return outputs;
+// A `wordmill run` config over `corpus`: vocabulary, skip-gram and GloVe, one thread per rank.
+std::string PipelineConfig(const std::string& corpus, const std::string& out) {
+  return absl::StrCat("input { input: \"", corpus,
+                      "\" }\n"
+                      "vocabulary { min_count: 2 }\n"
+                      "cooccur { window: 5 memory_mb: 8 }\n"
+                      "model {\n  name: \"sg\"\n  sgns { dim: 16 window: 3 epochs: 2 seed: 3 }\n}\n"
+                      "model {\n  name: \"gl\"\n  glove { dim: 16 epochs: 3 }\n}\n"
+                      "runtime { threads: 1 progress_seconds: 0 }\noutput_dir: \"",
+                      out, "\"\n");
 }
 
 class ClusterTest : public ::testing::Test {
@@ -162,6 +134,34 @@ TEST_F(ClusterTest, FourOversubscribedRanksMatchOneRankAndAreReproducible) {
   const std::string sgns_vocab = ReadFile(four + "/sgns/vocab.tsv");
   EXPECT_EQ(vectors->rows(), std::count(sgns_vocab.begin(), sgns_vocab.end(), '\n'));
   for (float v : vectors->values) ASSERT_TRUE(std::isfinite(v));
+}
+
+// cluster/slurm/wordmill.sbatch outside Slurm (mpirun launcher): ranks from SLURM_NTASKS,
+// threads from SLURM_CPUS_PER_TASK, a config file alone means `wordmill run CONFIG`.
+TEST_F(ClusterTest, SlurmScriptTakesRanksAndThreadsFromSlurmVariables) {
+  const std::string script = testing::SourceDir() + "/cluster/slurm/wordmill.sbatch";
+  auto sbatch = [&](int tasks, int cpus, const std::string& args) {
+    return RunCommand(absl::StrCat(
+        "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 SLURM_NTASKS=", tasks,
+        " SLURM_CPUS_PER_TASK=", cpus, " WORDMILL_LAUNCHER=mpirun WORDMILL=", WordmillBin(),
+        " WORDMILL_MPIRUN_ARGS=--oversubscribe bash ", script, " ", args));
+  };
+  CommandResult r = sbatch(2, 1,
+                           absl::StrCat("vocab --min-count 2 --progress-seconds 0 --output-dir ",
+                                        Quote(dir_.File("v2")), " ", Quote(corpus_)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, ::testing::HasSubstr("on 2 rank(s) x 1 thread(s)")) << r.output;
+  const std::string config = dir_.File("pipeline.textproto");
+  WriteFile(config, absl::StrCat("input { input: \"", corpus_,
+                                 "\" }\nvocabulary { min_count: 2 }\n"
+                                 "model {\n  name: \"sg\"\n  sgns { dim: 8 epochs: 1 }\n}\n"
+                                 "runtime { progress_seconds: 0 }\noutput_dir: \"",
+                                 dir_.File("run"), "\"\n"));
+  r = sbatch(1, 2, Quote(config));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, ::testing::HasSubstr("on 1 rank(s) x 2 thread(s)")) << r.output;
+  EXPECT_EQ(ReadFile(dir_.File("run/work/vocab/vocab.tsv")), ReadFile(dir_.File("v2/vocab.tsv")));
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("run/sg/vectors.bin")));
 }
 
 TEST_F(ClusterTest, BadFileOnOneRankStopsAllRanksNamingRankAndHost) {
@@ -233,15 +233,16 @@ class NetnsHosts {
     return "";
   }
 
-  // mpirun started on the first host, ranks 0-1 there and 2-3 on the second, TCP only.
+  // cluster/mpirun.sh started on the first host: ranks 0-1 there and 2-3 on the second, one
+  // thread each, TCP only on the veth subnet.
   std::string Mpirun(int ranks) const {
-    const std::string mpirun = absl::StrCat(
-        "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 exec mpirun --hostfile ",
-        hostfile_path(), " -np ", ranks, " --bind-to none --mca plm_rsh_agent ", agent_path(),
-        " --mca btl tcp,self --mca oob_tcp_if_include 10.250.0.0/24",
-        " --mca btl_tcp_if_include 10.250.0.0/24 ", WordmillBin(), " \"$@\"");
+    const std::string launcher = absl::StrCat(
+        "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 WORDMILL=", WordmillBin(),
+        " MPIRUN_ARGS='--mca plm_rsh_agent ", agent_path(), " --mca btl tcp,self' exec ",
+        testing::SourceDir(), "/cluster/mpirun.sh -f ", hostfile_path(), " -n ", ranks,
+        " -t 1 -i 10.250.0.0/24 \"$@\"");
     return absl::StrCat("timeout -k 5 120 ip netns exec ", names_[0], " unshare --uts sh -c ",
-                        Quote(absl::StrCat("hostname ", names_[0], " && ", mpirun)), " sh");
+                        Quote(absl::StrCat("hostname ", names_[0], " && ", launcher)), " sh");
   }
   const std::vector<std::string>& names() const { return names_; }
 
@@ -273,15 +274,30 @@ TEST_F(ClusterTest, TwoHostsOverTcpProduceTheOutputsOfOneHost) {
   const std::string failed = hosts.Up();
   ASSERT_EQ(failed, "") << failed;
 
-  const std::string single = dir_.File("one-host"), multi = dir_.File("two-hosts");
-  ASSERT_TRUE(RunStages(MpiWordmill(4), corpus_, single));
-  ASSERT_TRUE(RunStages(hosts.Mpirun(4), corpus_, multi));
-  const auto expected = Outputs(single, 4);
-  const auto got = Outputs(multi, 4);
-  ASSERT_EQ(got.size(), expected.size());
-  for (size_t k = 0; k < got.size(); ++k) {
-    EXPECT_GT(expected[k].second.size(), 100u) << expected[k].first;
-    EXPECT_TRUE(got[k].second == expected[k].second) << expected[k].first << " differs";
+  // The whole pipeline (`wordmill run`) across the two hosts: the same vectors as on one host,
+  // and a rerun of the same command skips every stage.
+  const std::string one_config = dir_.File("one-host.textproto");
+  const std::string two_config = dir_.File("two-hosts.textproto");
+  WriteFile(one_config, PipelineConfig(corpus_, dir_.File("run-one")));
+  WriteFile(two_config, PipelineConfig(corpus_, dir_.File("run-two")));
+  CommandResult run = RunCommand(MpiWordmill(4) + " run " + Quote(one_config));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  for (int pass = 0; pass < 2; ++pass) {
+    run = RunCommand(hosts.Mpirun(4) + " run " + Quote(two_config));
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+  }
+  EXPECT_THAT(run.output, ContainsRegex("stage\\(s\\), 0 run, [0-9]+ skipped")) << run.output;
+  const std::string one = dir_.File("run-one"), two = dir_.File("run-two");
+  for (const std::string& file : {"/sg/vectors.bin", "/gl/vectors.bin", "/work/vocab/vocab.tsv"}) {
+    const std::string expected = ReadFile(one + file);
+    EXPECT_GT(expected.size(), 1000u) << file;
+    EXPECT_TRUE(ReadFile(two + file) == expected) << file << " differs";
+  }
+  for (int r = 0; r < 4; ++r) {  // the co-occurrence shards, record for record
+    const std::string shard = absl::StrFormat("/work/cooccur/cooccur-%05d-of-00004.wmrec", r);
+    const std::string expected = RecordPayloads(one + shard);
+    EXPECT_GT(expected.size(), 1000u) << shard;
+    EXPECT_TRUE(RecordPayloads(two + shard) == expected) << shard << " differs";
   }
 
   // A bad file is reported by the rank that read it, naming its host: ranks 0-1 run on the
