@@ -100,7 +100,7 @@ absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Word2vecTrainer::Create(
       t->rounds_ = static_cast<int>(
           std::clamp<int64_t>((*largest + spec.sync_words() - 1) / spec.sync_words(), 1, 1 << 30));
     }
-    t->sync_ = std::make_unique<ReplicaSync>(*model);
+    t->sync_ = std::make_unique<ReplicaSync>(*model, options.sync_rows);
   }
   Word2vecShared shared;
   shared.weights = model;
@@ -116,6 +116,10 @@ absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Word2vecTrainer::Create(
   shared.alpha = static_cast<float>(t->alpha_);
   shared.rank_tokens = corpus->tokens();
   shared.rank_words_done = &t->rank_words_done_;
+  if (t->sync_ != nullptr) {
+    shared.in_marks = t->sync_->in_marks();
+    shared.out_marks = t->sync_->out_marks();
+  }
   int max_paragraph = 1;
   for (int64_t p = 0; p < corpus->paragraphs(); ++p) {
     max_paragraph = std::max<int>(max_paragraph, corpus->offsets[p + 1] - corpus->offsets[p]);
@@ -136,6 +140,12 @@ absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Word2vecTrainer::Create(
 
 Word2vecTrainer::~Word2vecTrainer() = default;
 
+double Word2vecTrainer::train_cpu_seconds() const {
+  double total = 0;
+  for (const auto& w : workers_) total += w->cpu_seconds();
+  return total;
+}
+
 absl::Status Word2vecTrainer::TrainEpoch(int epoch) {
   const auto start = std::chrono::steady_clock::now();
   rank_words_done_.store(0);
@@ -154,9 +164,7 @@ absl::Status Word2vecTrainer::TrainEpoch(int epoch) {
   for (int round = 0; round < rounds_; ++round) {
     if (absl::Status s = RunRound(epoch, round); !s.ok()) return s;
     if (sync_ != nullptr) {
-      const auto sync_start = std::chrono::steady_clock::now();
       if (absl::Status s = sync_->Sync(model_, comm_); !s.ok()) return s;
-      sync_seconds_ += Seconds(std::chrono::steady_clock::now() - sync_start);
     }
     if (sync_ != nullptr || round + 1 == rounds_) {
       const std::string bad = model_->FindNonFinite();
@@ -178,6 +186,7 @@ absl::Status Word2vecTrainer::TrainEpoch(int epoch) {
                    : 0.0;
   seconds_ += Seconds(std::chrono::steady_clock::now() - start);
   PrintProgress(epoch, /*final_line=*/true);
+  if (epoch + 1 == spec_.epochs()) PrintRankSummary();
   return absl::OkStatus();
 }
 
@@ -216,6 +225,27 @@ absl::Status Word2vecTrainer::RunRound(int epoch, int round) {
   }
   for (std::thread& t : threads) t.join();
   return absl::OkStatus();
+}
+
+// One line per rank (each rank prints its own): where its time went and what the merges moved.
+void Word2vecTrainer::PrintRankSummary() const {
+  if (options_.progress_seconds <= 0) return;
+  std::string line = absl::StrFormat("sgns: rank %d: training %.2f s CPU in %d thread(s)",
+                                     comm_->rank(), train_cpu_seconds(), workers_.size());
+  const ReplicaSyncStats s = sync_stats();
+  if (s.syncs > 0) {
+    const double rows = static_cast<double>(model_->rows()) * s.syncs;
+    absl::StrAppendFormat(&line,
+                          "; %d merges: %.2f s (%.2f s CPU, %.2f s in collectives), %.2f MB per "
+                          "merge; rows merged per merge: W %.1f%%, C %.1f%% (this rank touched W "
+                          "%.1f%%, C %.1f%%)",
+                          s.syncs, s.seconds, s.cpu_seconds, s.collective_seconds,
+                          s.bytes / 1e6 / s.syncs, 100.0 * s.merged_rows[0] / rows,
+                          100.0 * s.merged_rows[1] / rows, 100.0 * s.local_rows[0] / rows,
+                          100.0 * s.local_rows[1] / rows);
+  }
+  std::fprintf(stderr, "%s\n", line.c_str());
+  std::fflush(stderr);
 }
 
 void Word2vecTrainer::PrintProgress(int epoch, bool final_line) {

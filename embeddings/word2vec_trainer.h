@@ -51,6 +51,8 @@ double ResolveAlpha(const SgnsSpec& spec);
 struct Word2vecTrainerOptions {
   int threads = 1;
   double progress_seconds = 10;  // 0: no progress lines
+  // Which rows the replica merges all-reduce (the result is the same; kAll for comparison).
+  ReplicaSync::Rows sync_rows = ReplicaSync::Rows::kTouched;
 };
 
 class Word2vecTrainer {
@@ -70,14 +72,23 @@ class Word2vecTrainer {
   int rounds_per_epoch() const { return rounds_; }
   double mean_loss() const { return last_loss_; }
   double seconds() const { return seconds_; }
-  // Wall seconds spent merging replicas (including waiting for the slowest rank).
-  double sync_seconds() const { return sync_seconds_; }
-  int64_t sync_bytes() const { return sync_ ? sync_->bytes_per_sync() : 0; }
+  // This rank's replica merges so far (zero with one rank): bytes, rows, seconds (including
+  // waiting for the slowest rank).
+  ReplicaSyncStats sync_stats() const { return sync_ ? sync_->stats() : ReplicaSyncStats(); }
+  double sync_seconds() const { return sync_stats().seconds; }
+  // Mean bytes this rank put into one merge.
+  int64_t sync_bytes() const {
+    const ReplicaSyncStats s = sync_stats();
+    return s.syncs > 0 ? s.bytes / s.syncs : 0;
+  }
+  // CPU seconds of this rank's worker threads in training (not merging), summed over threads.
+  double train_cpu_seconds() const;
 
  private:
   Word2vecTrainer() = default;
   absl::Status RunRound(int epoch, int round);
   void PrintProgress(int epoch, bool final_line);
+  void PrintRankSummary() const;
 
   SgnsSpec spec_;
   double alpha_ = 0.025;
@@ -95,7 +106,6 @@ class Word2vecTrainer {
   int rounds_ = 1;
   double last_loss_ = 0;
   double seconds_ = 0;
-  double sync_seconds_ = 0;
   struct Progress;
   std::unique_ptr<Progress> progress_;
 };

@@ -157,14 +157,14 @@ TEST(ReplicaSyncTest, SumsTheDeltasOfTheRanks) {
   std::unique_ptr<Communicator> comm = CreateLocalCommunicator();
   Word2vecWeights w(5, 8);
   w.Initialize(1);
-  ReplicaSync sync(w);
+  ReplicaSync sync(w, ReplicaSync::Rows::kAll);
   w.in(2)[3] += 0.5f;
   w.out(4)[1] -= 0.25f;
   std::vector<float> before(w.in(0), w.in(0) + w.floats_per_matrix());
   ASSERT_TRUE(sync.Sync(&w, comm.get()).ok());
   EXPECT_EQ(std::vector<float>(w.in(0), w.in(0) + w.floats_per_matrix()), before);
   EXPECT_FLOAT_EQ(w.out(4)[1], -0.25f);
-  EXPECT_EQ(sync.bytes_per_sync(), 2 * 5 * 16 * 4);
+  EXPECT_EQ(sync.stats().bytes, 2 * 5 * 16 * 4);
 }
 
 TEST(Word2vecCheckpointTest, RoundTripAndRefusals) {
