@@ -45,6 +45,14 @@ struct Word2vecCorpus {
 // Reads an id shard (formats/id_shard.h) whole; `expected_checksum` as IdShardReader::Open.
 absl::StatusOr<Word2vecCorpus> LoadIdShard(const std::string& path, uint64_t expected_checksum);
 
+// Moves whole paragraphs between the ranks so that each trains about the same number of
+// tokens (the id shards of the encoder can differ by 10% and more, and every merge waits for
+// the slowest rank): in the concatenation of the ranks' corpora in rank order, rank r keeps or
+// receives the paragraphs that start in [r * total / P, (r + 1) * total / P), in order.
+// Collective; deterministic; sends at most `max_message_bytes` per destination per round.
+absl::StatusOr<Word2vecCorpus> BalanceCorpus(const Word2vecCorpus& corpus, Communicator* comm,
+                                             size_t max_message_bytes = size_t{1} << 28);
+
 // The starting learning rate: spec.alpha, or 0.025 (skip-gram) / 0.05 (CBOW) when 0.
 double ResolveAlpha(const SgnsSpec& spec);
 
@@ -100,6 +108,7 @@ class Word2vecTrainer {
   std::vector<float> keep_;
   HuffmanTree tree_;
   std::unique_ptr<ReplicaSync> sync_;
+  Word2vecCorpus balanced_;  // the corpus trained with several ranks (BalanceCorpus)
   std::vector<std::unique_ptr<Word2vecWorker>> workers_;
   std::atomic<int64_t> rank_words_done_{0};  // this epoch, all threads
   int64_t total_tokens_ = 0;                 // all ranks

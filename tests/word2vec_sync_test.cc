@@ -267,6 +267,43 @@ TEST(ReplicaSyncTest, TouchedRowsMergeEqualsTheWholeMatrixMergeAndCountsExactly)
   }
 }
 
+TEST(BalanceCorpusTest, MovesWholeParagraphsInOrderToEqualShares) {
+  constexpr int kRanks = 3;
+  // Rank 0 has nothing, rank 1 a little, rank 2 most; paragraphs of 1..12 tokens.
+  std::vector<Word2vecCorpus> corpora(kRanks);
+  std::vector<std::vector<uint32_t>> all_paragraphs;
+  uint32_t next_id = 0;
+  std::mt19937 gen(3);
+  for (int rank = 1; rank < kRanks; ++rank) {
+    for (int p = 0; p < (rank == 1 ? 7 : 60); ++p) {
+      std::vector<uint32_t> paragraph(1 + gen() % 12);
+      for (uint32_t& id : paragraph) id = next_id++;
+      corpora[rank].AddParagraph(paragraph.data(), paragraph.size());
+      all_paragraphs.push_back(paragraph);
+    }
+  }
+  for (size_t max_bytes : {size_t{1} << 20, size_t{20}}) {  // one round; a round per paragraph
+    std::vector<Word2vecCorpus> balanced(kRanks);
+    InProcessRanks group(kRanks);
+    group.Run([&](int rank, Communicator* comm) {
+      absl::StatusOr<Word2vecCorpus> b = BalanceCorpus(corpora[rank], comm, max_bytes);
+      ASSERT_TRUE(b.ok()) << b.status();
+      balanced[rank] = std::move(*b);
+    });
+    std::vector<std::vector<uint32_t>> paragraphs;
+    for (int rank = 0; rank < kRanks; ++rank) {
+      const Word2vecCorpus& c = balanced[rank];
+      for (int64_t p = 0; p < c.paragraphs(); ++p) {
+        paragraphs.emplace_back(c.ids.begin() + c.offsets[p], c.ids.begin() + c.offsets[p + 1]);
+      }
+      // Rank r gets the paragraphs starting in [r, r + 1) * total / 3: its share give or
+      // take one paragraph.
+      EXPECT_NEAR(c.tokens(), next_id / 3.0, 12) << "rank " << rank << " max_bytes " << max_bytes;
+    }
+    EXPECT_EQ(paragraphs, all_paragraphs) << "max_bytes " << max_bytes;
+  }
+}
+
 // Two disjoint topics: ids [0, 30) and [30, 60); each sentence draws 15 words from one.
 Word2vecCorpus TopicCorpus(int sentences, uint32_t seed) {
   std::mt19937 gen(seed);
@@ -346,9 +383,10 @@ TEST_P(TrainerAcrossRanksTest, TouchedRowsMergeGivesTheWholeMatrixMergesModelDet
   Word2vecWeights initial(60, spec.dim());
   initial.Initialize(spec.seed());
   EXPECT_NE(Matrix(*all[0], false), Matrix(initial, false));
-  // 200 sentences of 15 words on rank 0 and 240 on rank 1 at 500 words per round: 8 rounds.
-  EXPECT_EQ(stats[0].syncs, 2 * 8);
-  EXPECT_EQ(stats[1].syncs, 2 * 8);
+  // 200 sentences of 15 words on rank 0 and 240 on rank 1, balanced to 3,300 words each: 7
+  // rounds of 500 words (8 without the balancing).
+  EXPECT_EQ(stats[0].syncs, 2 * 7);
+  EXPECT_EQ(stats[1].syncs, 2 * 7);
   EXPECT_EQ(stats[0].merged_rows[0], stats[1].merged_rows[0]);
   EXPECT_GT(stats[0].merged_rows[0], 0);
   EXPECT_LE(stats[0].merged_rows[0], 60 * stats[0].syncs);
