@@ -1,5 +1,7 @@
 #include "embeddings/word2vec_model.h"
 
+#include <sys/mman.h>
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -50,9 +52,16 @@ inline float Sigmoid(float z) { return 1.0f / (1.0f + std::exp(-z)); }
 }  // namespace
 
 AlignedFloats::AlignedFloats(size_t n) : size_(n) {
-  const size_t bytes = std::max<size_t>(64, (n * sizeof(float) + 63) / 64 * 64);
-  void* p = std::aligned_alloc(64, bytes);
+  // Arrays of 2 MB and more (the model matrices) get transparent huge pages, which this
+  // kernel gives only on request (THP "madvise" mode): the trainers read rows at random all
+  // over the matrices, and with 4 KB pages nearly every row costs a TLB miss.
+  constexpr size_t kHugePage = size_t{2} << 20;
+  const bool huge = n * sizeof(float) >= kHugePage;
+  const size_t align = huge ? kHugePage : 64;
+  const size_t bytes = std::max<size_t>(64, (n * sizeof(float) + align - 1) / align * align);
+  void* p = std::aligned_alloc(align, bytes);
   if (p == nullptr) throw std::bad_alloc();
+  if (huge) madvise(p, bytes, MADV_HUGEPAGE);  // advice only: failure leaves 4 KB pages
   std::memset(p, 0, bytes);
   data_.reset(static_cast<float*>(p));
 }

@@ -1,15 +1,25 @@
 // Synchronization of the model replicas of the ranks (see embeddings/README.md).
 //
 // Every rank keeps a snapshot of the model as it was at the last synchronization. At a sync
-// point each rank turns its matrices into its delta since the snapshot (x - snapshot), the
-// deltas are summed with AllReduce, and every rank sets x = snapshot + sum of deltas (and the
-// snapshot to x). Summing rather than averaging keeps every rank's steps at full size, exactly
-// as the Hogwild threads of one rank add their updates to one shared model; averaging would
-// divide each step by the number of ranks. Bytes per sync and rank: both matrices,
-// 2 * V * dim * 4 (padded dim), reduced by MPI's all-reduce (a ring moves about
-// 2 * (P-1)/P of that per rank in each direction).
+// point each rank's delta since the snapshot (x - snapshot) is summed over the ranks with
+// AllReduce, and every rank sets x = snapshot + sum of deltas (and the snapshot to x). Summing
+// rather than averaging keeps every rank's steps at full size, exactly as the Hogwild threads
+// of one rank add their updates to one shared model; averaging would divide each step by the
+// number of ranks.
+//
+// Only rows that some rank changed since the last sync can have a non-zero delta, so by
+// default (Rows::kTouched) the workers mark the rows they write (one byte per row of W and of
+// C), the ranks exchange the marks as bitmaps (an all-gather through AllToAll, OR-ed locally),
+// and only the union's rows are packed (dim floats each, without the row padding) and
+// all-reduced. The result is the same as all-reducing the whole matrices (Rows::kAll), bit for
+// bit with two ranks: an untouched row has delta +0 on every rank. Bytes per sync and rank:
+// P * ceil(V/64) * 8 * 2 for the bitmaps plus (u_W + u_C) * dim * 4 for the rows, u the union
+// counts, against 2 * V * padded_dim * 4 for Rows::kAll.
 #ifndef WORDMILL_EMBEDDINGS_WORD2VEC_SYNC_H_
 #define WORDMILL_EMBEDDINGS_WORD2VEC_SYNC_H_
+
+#include <cstdint>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "cluster/communicator.h"
@@ -17,18 +27,48 @@
 
 namespace wordmill {
 
+// Totals over all Sync calls of one ReplicaSync (this rank).
+struct ReplicaSyncStats {
+  int64_t syncs = 0;
+  int64_t bytes = 0;  // bytes this rank put into the collectives (bitmaps and rows)
+  // Rows of W ([0]) and C ([1]) this rank marked, and in the union over the ranks (what was
+  // reduced), summed over the syncs.
+  int64_t local_rows[2] = {0, 0};
+  int64_t merged_rows[2] = {0, 0};
+  double seconds = 0;             // wall time in Sync, waiting for the other ranks included
+  double cpu_seconds = 0;         // this thread's CPU time in Sync
+  double collective_seconds = 0;  // wall time inside the collectives (AllToAll, AllReduce)
+};
+
 class ReplicaSync {
  public:
+  enum class Rows { kTouched, kAll };
+
   // Takes the first snapshot; every rank's model must be identical here.
-  explicit ReplicaSync(const Word2vecWeights& model);
-  // Collective: merges the replicas' deltas since the last call (or construction).
+  explicit ReplicaSync(const Word2vecWeights& model, Rows rows = Rows::kTouched);
+
+  // One byte per row of W (in) and C (out); a worker sets a row's byte to 1 when it writes the
+  // row. Every write must be marked: an unmarked change would stay on its rank.
+  uint8_t* in_marks() { return in_marks_.data(); }
+  uint8_t* out_marks() { return out_marks_.data(); }
+
+  // Collective: merges the replicas' deltas since the last call (or construction) and clears
+  // the marks.
   absl::Status Sync(Word2vecWeights* model, Communicator* comm);
-  // Bytes this rank contributes to one Sync.
-  int64_t bytes_per_sync() const;
+
+  const ReplicaSyncStats& stats() const { return stats_; }
 
  private:
+  absl::Status SyncAll(Word2vecWeights* model, Communicator* comm);
+  absl::Status SyncTouched(Word2vecWeights* model, Communicator* comm);
+
+  Rows rows_;
   AlignedFloats in_snapshot_;
   AlignedFloats out_snapshot_;
+  std::vector<uint8_t> in_marks_, out_marks_;
+  std::vector<uint64_t> merged_;  // union bitmap: W's rows, then C's
+  std::vector<float> packed_;     // the union's deltas, dim floats per row
+  ReplicaSyncStats stats_;
 };
 
 }  // namespace wordmill

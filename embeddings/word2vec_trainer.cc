@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -63,6 +64,78 @@ absl::StatusOr<Word2vecCorpus> LoadIdShard(const std::string& path, uint64_t exp
   return corpus;
 }
 
+absl::StatusOr<Word2vecCorpus> BalanceCorpus(const Word2vecCorpus& corpus, Communicator* comm,
+                                             size_t max_message_bytes) {
+  const int ranks = comm->size(), rank = comm->rank();
+  std::vector<int64_t> tokens(ranks, 0);
+  tokens[rank] = corpus.tokens();
+  if (absl::Status s = comm->AllReduce(absl::MakeSpan(tokens), ReduceOp::kSum); !s.ok()) return s;
+  int64_t base = 0, total = 0;
+  for (int r = 0; r < ranks; ++r) {
+    if (r < rank) base += tokens[r];
+    total += tokens[r];
+  }
+  // Paragraphs [first[q], first[q + 1]) of this rank go to rank q (q grows with the position).
+  const int64_t n = corpus.paragraphs();
+  std::vector<int64_t> first(ranks + 1, n);
+  first[0] = 0;
+  for (int64_t p = 0, q = 0; p < n; ++p) {
+    const __int128 start = base + corpus.offsets[p];
+    const int64_t dest = std::min<int64_t>(ranks - 1, static_cast<int64_t>(start * ranks / total));
+    while (q < dest) first[++q] = p;
+  }
+  // Rounds of AllToAll, each carrying at most max_message_bytes of (length, ids...) records
+  // per destination (at least one paragraph), until every rank has sent everything.
+  std::vector<int64_t> next(first.begin(), first.end() - 1);
+  std::vector<std::vector<uint32_t>> received(ranks);
+  while (true) {
+    std::vector<std::string> send(ranks);
+    int64_t pending = 0;
+    for (int q = 0; q < ranks; ++q) {
+      if (q == rank) continue;
+      std::string& out = send[q];
+      while (next[q] < first[q + 1]) {
+        const int64_t p = next[q];
+        const uint32_t length = static_cast<uint32_t>(corpus.offsets[p + 1] - corpus.offsets[p]);
+        const size_t bytes = sizeof(uint32_t) * (1 + static_cast<size_t>(length));
+        if (!out.empty() && out.size() + bytes > max_message_bytes) break;
+        out.append(reinterpret_cast<const char*>(&length), sizeof(length));
+        out.append(reinterpret_cast<const char*>(corpus.ids.data() + corpus.offsets[p]),
+                   sizeof(uint32_t) * length);
+        ++next[q];
+      }
+      pending += first[q + 1] - next[q];
+    }
+    std::vector<std::string> recv;
+    if (absl::Status s = comm->AllToAll(send, &recv); !s.ok()) return s;
+    for (int q = 0; q < ranks; ++q) {
+      if (q == rank) continue;
+      const size_t words = recv[q].size() / sizeof(uint32_t);
+      const size_t old = received[q].size();
+      received[q].resize(old + words);
+      std::memcpy(received[q].data() + old, recv[q].data(), words * sizeof(uint32_t));
+    }
+    absl::StatusOr<int64_t> more = comm->MaxInt64(pending);
+    if (!more.ok()) return more.status();
+    if (*more == 0) break;
+  }
+  Word2vecCorpus balanced;
+  auto add_records = [&](const std::vector<uint32_t>& records) {
+    for (size_t i = 0; i < records.size();) {
+      const uint32_t length = records[i];
+      balanced.AddParagraph(records.data() + i + 1, length);
+      i += 1 + static_cast<size_t>(length);
+    }
+  };
+  for (int q = 0; q < rank; ++q) add_records(received[q]);
+  for (int64_t p = first[rank]; p < first[rank + 1]; ++p) {
+    balanced.AddParagraph(corpus.ids.data() + corpus.offsets[p],
+                          static_cast<size_t>(corpus.offsets[p + 1] - corpus.offsets[p]));
+  }
+  for (int q = rank + 1; q < ranks; ++q) add_records(received[q]);
+  return balanced;
+}
+
 double ResolveAlpha(const SgnsSpec& spec) {
   if (spec.alpha() > 0) return spec.alpha();
   return spec.model() == MODEL_CBOW ? 0.05 : 0.025;
@@ -90,6 +163,13 @@ absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Word2vecTrainer::Create(
     t->sampler_ = NegativeSampler(counts, 0.75);
   }
   t->keep_ = KeepProbabilities(counts, spec.sample());
+  if (comm->size() > 1) {
+    absl::StatusOr<Word2vecCorpus> balanced = BalanceCorpus(*corpus, comm);
+    if (!balanced.ok()) return balanced.status();
+    t->balanced_ = std::move(*balanced);
+    corpus = &t->balanced_;
+    t->corpus_ = corpus;
+  }
   absl::StatusOr<int64_t> total = comm->SumInt64(corpus->tokens());
   if (!total.ok()) return total.status();
   absl::StatusOr<int64_t> largest = comm->MaxInt64(corpus->tokens());
@@ -100,7 +180,7 @@ absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Word2vecTrainer::Create(
       t->rounds_ = static_cast<int>(
           std::clamp<int64_t>((*largest + spec.sync_words() - 1) / spec.sync_words(), 1, 1 << 30));
     }
-    t->sync_ = std::make_unique<ReplicaSync>(*model);
+    t->sync_ = std::make_unique<ReplicaSync>(*model, options.sync_rows);
   }
   Word2vecShared shared;
   shared.weights = model;
@@ -116,6 +196,10 @@ absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Word2vecTrainer::Create(
   shared.alpha = static_cast<float>(t->alpha_);
   shared.rank_tokens = corpus->tokens();
   shared.rank_words_done = &t->rank_words_done_;
+  if (t->sync_ != nullptr) {
+    shared.in_marks = t->sync_->in_marks();
+    shared.out_marks = t->sync_->out_marks();
+  }
   int max_paragraph = 1;
   for (int64_t p = 0; p < corpus->paragraphs(); ++p) {
     max_paragraph = std::max<int>(max_paragraph, corpus->offsets[p + 1] - corpus->offsets[p]);
@@ -136,6 +220,12 @@ absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Word2vecTrainer::Create(
 
 Word2vecTrainer::~Word2vecTrainer() = default;
 
+double Word2vecTrainer::train_cpu_seconds() const {
+  double total = 0;
+  for (const auto& w : workers_) total += w->cpu_seconds();
+  return total;
+}
+
 absl::Status Word2vecTrainer::TrainEpoch(int epoch) {
   const auto start = std::chrono::steady_clock::now();
   rank_words_done_.store(0);
@@ -154,9 +244,7 @@ absl::Status Word2vecTrainer::TrainEpoch(int epoch) {
   for (int round = 0; round < rounds_; ++round) {
     if (absl::Status s = RunRound(epoch, round); !s.ok()) return s;
     if (sync_ != nullptr) {
-      const auto sync_start = std::chrono::steady_clock::now();
       if (absl::Status s = sync_->Sync(model_, comm_); !s.ok()) return s;
-      sync_seconds_ += Seconds(std::chrono::steady_clock::now() - sync_start);
     }
     if (sync_ != nullptr || round + 1 == rounds_) {
       const std::string bad = model_->FindNonFinite();
@@ -178,6 +266,7 @@ absl::Status Word2vecTrainer::TrainEpoch(int epoch) {
                    : 0.0;
   seconds_ += Seconds(std::chrono::steady_clock::now() - start);
   PrintProgress(epoch, /*final_line=*/true);
+  if (epoch + 1 == spec_.epochs()) PrintRankSummary();
   return absl::OkStatus();
 }
 
@@ -216,6 +305,27 @@ absl::Status Word2vecTrainer::RunRound(int epoch, int round) {
   }
   for (std::thread& t : threads) t.join();
   return absl::OkStatus();
+}
+
+// One line per rank (each rank prints its own): where its time went and what the merges moved.
+void Word2vecTrainer::PrintRankSummary() const {
+  if (options_.progress_seconds <= 0) return;
+  std::string line = absl::StrFormat("sgns: rank %d: training %.2f s CPU in %d thread(s)",
+                                     comm_->rank(), train_cpu_seconds(), workers_.size());
+  const ReplicaSyncStats s = sync_stats();
+  if (s.syncs > 0) {
+    const double rows = static_cast<double>(model_->rows()) * s.syncs;
+    absl::StrAppendFormat(&line,
+                          "; %d merges: %.2f s (%.2f s CPU, %.2f s in collectives), %.2f MB per "
+                          "merge; rows merged per merge: W %.1f%%, C %.1f%% (this rank touched W "
+                          "%.1f%%, C %.1f%%)",
+                          s.syncs, s.seconds, s.cpu_seconds, s.collective_seconds,
+                          s.bytes / 1e6 / s.syncs, 100.0 * s.merged_rows[0] / rows,
+                          100.0 * s.merged_rows[1] / rows, 100.0 * s.local_rows[0] / rows,
+                          100.0 * s.local_rows[1] / rows);
+  }
+  std::fprintf(stderr, "%s\n", line.c_str());
+  std::fflush(stderr);
 }
 
 void Word2vecTrainer::PrintProgress(int epoch, bool final_line) {

@@ -45,12 +45,22 @@ struct Word2vecCorpus {
 // Reads an id shard (formats/id_shard.h) whole; `expected_checksum` as IdShardReader::Open.
 absl::StatusOr<Word2vecCorpus> LoadIdShard(const std::string& path, uint64_t expected_checksum);
 
+// Moves whole paragraphs between the ranks so that each trains about the same number of
+// tokens (the id shards of the encoder can differ by 10% and more, and every merge waits for
+// the slowest rank): in the concatenation of the ranks' corpora in rank order, rank r keeps or
+// receives the paragraphs that start in [r * total / P, (r + 1) * total / P), in order.
+// Collective; deterministic; sends at most `max_message_bytes` per destination per round.
+absl::StatusOr<Word2vecCorpus> BalanceCorpus(const Word2vecCorpus& corpus, Communicator* comm,
+                                             size_t max_message_bytes = size_t{1} << 28);
+
 // The starting learning rate: spec.alpha, or 0.025 (skip-gram) / 0.05 (CBOW) when 0.
 double ResolveAlpha(const SgnsSpec& spec);
 
 struct Word2vecTrainerOptions {
   int threads = 1;
   double progress_seconds = 10;  // 0: no progress lines
+  // Which rows the replica merges all-reduce (the result is the same; kAll for comparison).
+  ReplicaSync::Rows sync_rows = ReplicaSync::Rows::kTouched;
 };
 
 class Word2vecTrainer {
@@ -70,14 +80,23 @@ class Word2vecTrainer {
   int rounds_per_epoch() const { return rounds_; }
   double mean_loss() const { return last_loss_; }
   double seconds() const { return seconds_; }
-  // Wall seconds spent merging replicas (including waiting for the slowest rank).
-  double sync_seconds() const { return sync_seconds_; }
-  int64_t sync_bytes() const { return sync_ ? sync_->bytes_per_sync() : 0; }
+  // This rank's replica merges so far (zero with one rank): bytes, rows, seconds (including
+  // waiting for the slowest rank).
+  ReplicaSyncStats sync_stats() const { return sync_ ? sync_->stats() : ReplicaSyncStats(); }
+  double sync_seconds() const { return sync_stats().seconds; }
+  // Mean bytes this rank put into one merge.
+  int64_t sync_bytes() const {
+    const ReplicaSyncStats s = sync_stats();
+    return s.syncs > 0 ? s.bytes / s.syncs : 0;
+  }
+  // CPU seconds of this rank's worker threads in training (not merging), summed over threads.
+  double train_cpu_seconds() const;
 
  private:
   Word2vecTrainer() = default;
   absl::Status RunRound(int epoch, int round);
   void PrintProgress(int epoch, bool final_line);
+  void PrintRankSummary() const;
 
   SgnsSpec spec_;
   double alpha_ = 0.025;
@@ -89,13 +108,13 @@ class Word2vecTrainer {
   std::vector<float> keep_;
   HuffmanTree tree_;
   std::unique_ptr<ReplicaSync> sync_;
+  Word2vecCorpus balanced_;  // the corpus trained with several ranks (BalanceCorpus)
   std::vector<std::unique_ptr<Word2vecWorker>> workers_;
   std::atomic<int64_t> rank_words_done_{0};  // this epoch, all threads
   int64_t total_tokens_ = 0;                 // all ranks
   int rounds_ = 1;
   double last_loss_ = 0;
   double seconds_ = 0;
-  double sync_seconds_ = 0;
   struct Progress;
   std::unique_ptr<Progress> progress_;
 };

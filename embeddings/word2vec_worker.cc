@@ -1,5 +1,7 @@
 #include "embeddings/word2vec_worker.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -11,6 +13,12 @@ namespace {
 // Words a thread trains between updates of the shared word counter (and its learning rate),
 // as word2vec's 10000.
 constexpr int64_t kCounterInterval = 10000;
+
+double ThreadCpuSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
 
 inline void AddRow(const float* x, float* y, int n) {
   for (int i = 0; i < n; ++i) y[i] += x[i];
@@ -51,6 +59,7 @@ int64_t Word2vecWorker::slice_end_token(const Word2vecCorpus& corpus) const {
 }
 
 void Word2vecWorker::Run(const Word2vecCorpus& corpus, int epoch, int64_t until) {
+  const double cpu_start = ThreadCpuSeconds();
   const std::vector<float>& keep = *shared_.keep;
   const double rank_tokens = std::max<int64_t>(shared_.rank_tokens, 1);
   auto current_alpha = [&](int64_t done) {
@@ -84,6 +93,7 @@ void Word2vecWorker::Run(const Word2vecCorpus& corpus, int epoch, int64_t until)
   alpha.store(step, std::memory_order_relaxed);
   loss_sum.store(loss_sum_local_, std::memory_order_relaxed);
   loss_count.store(loss_count_local_, std::memory_order_relaxed);
+  cpu_seconds_ += ThreadCpuSeconds() - cpu_start;
 }
 
 void Word2vecWorker::TrainSentence(int n, float step) {
@@ -121,10 +131,14 @@ float Word2vecWorker::SkipGramBatch(int pos, int lo, int hi, float step, int64_t
   const int stride = weights.stride();
   int b = 0;
   for (int j = lo; j < hi; ++j) {
-    if (j != pos) in_rows_[b++] = weights.in(sentence_[j]);
+    if (j != pos) {
+      in_rows_[b++] = weights.in(sentence_[j]);
+      MarkIn(sentence_[j]);
+    }
   }
   if (b == 0) return 0;
   const int m = SampleNegatives(sentence_[pos], rows_.data());
+  MarkOut(rows_.data(), m);
   for (int k = 0; k < m; ++k) out_rows_[k] = weights.out(rows_[k]);
   // The loss (for progress only) is computed on one target in 8: it costs a log per score.
   const bool with_loss = (++steps_ & 7) == 0;
@@ -146,15 +160,18 @@ float Word2vecWorker::SkipGramPairwise(int pos, int lo, int hi, float step, int6
   for (int j = lo; j < hi; ++j) {
     if (j == pos) continue;
     float* h = weights.in(sentence_[j]);
+    MarkIn(sentence_[j]);
     float* neu1e = neu1e_.data();
     std::fill(neu1e, neu1e + stride, 0.0f);
     if (shared_.loss == LOSS_HS) {
       const uint32_t begin = tree.point_offsets[target];
+      MarkOut(tree.points.data() + begin, tree.point_offsets[target + 1] - begin);
       loss += HsPairStep(h, tree.points.data() + begin, tree.codes.data() + begin,
                          tree.point_offsets[target + 1] - begin, weights.out_data(), stride, step,
                          neu1e);
     } else {
       const int m = SampleNegatives(target, rows_.data());
+      MarkOut(rows_.data(), m);
       loss += NsPairStep(h, rows_.data(), m, weights.out_data(), stride, step, neu1e);
     }
     AddRow(neu1e, h, stride);
@@ -184,14 +201,17 @@ float Word2vecWorker::Cbow(int pos, int lo, int hi, float step, int64_t* example
   if (shared_.loss == LOSS_HS) {
     const HuffmanTree& tree = *shared_.tree;
     const uint32_t begin = tree.point_offsets[target];
+    MarkOut(tree.points.data() + begin, tree.point_offsets[target + 1] - begin);
     loss =
         HsPairStep(h, tree.points.data() + begin, tree.codes.data() + begin,
                    tree.point_offsets[target + 1] - begin, weights.out_data(), stride, step, neu1e);
   } else if (shared_.update == UPDATE_PAIRWISE) {
     const int m = SampleNegatives(target, rows_.data());
+    MarkOut(rows_.data(), m);
     loss = NsPairStep(h, rows_.data(), m, weights.out_data(), stride, step, neu1e);
   } else {
     const int m = SampleNegatives(target, rows_.data());
+    MarkOut(rows_.data(), m);
     for (int k = 0; k < m; ++k) out_rows_[k] = weights.out(rows_[k]);
     const float* const mean[1] = {h};
     loss = NsBatchStep(mean, 1, out_rows_.data(), m, stride, step, scores_.data(), neu1e,
@@ -202,7 +222,10 @@ float Word2vecWorker::Cbow(int pos, int lo, int hi, float step, int64_t* example
   }
   // As word2vec and fastText: every context row gets the whole step of the mean vector.
   for (int j = lo; j < hi; ++j) {
-    if (j != pos) AddRow(neu1e, weights.in(sentence_[j]), stride);
+    if (j != pos) {
+      AddRow(neu1e, weights.in(sentence_[j]), stride);
+      MarkIn(sentence_[j]);
+    }
   }
   ++*examples;
   return loss;

@@ -31,6 +31,10 @@ struct Word2vecShared {
   float alpha = 0.025f;
   int64_t rank_tokens = 0;                          // per epoch
   std::atomic<int64_t>* rank_words_done = nullptr;  // this epoch, all threads of the rank
+  // Set to 1 for every row of W (in) / C (out) the worker writes (ReplicaSync's marks); null
+  // with one rank.
+  uint8_t* in_marks = nullptr;
+  uint8_t* out_marks = nullptr;
 };
 
 class Word2vecWorker {
@@ -43,6 +47,8 @@ class Word2vecWorker {
   void Run(const Word2vecCorpus& corpus, int epoch, int64_t until);
   int64_t slice_begin_token(const Word2vecCorpus& corpus) const;
   int64_t slice_end_token(const Word2vecCorpus& corpus) const;
+  // CPU time of the threads that ran Run (summed over the calls).
+  double cpu_seconds() const { return cpu_seconds_; }
 
   // Running loss (sum, examples) and current learning rate, read by the progress reporter.
   std::atomic<double> loss_sum{0};
@@ -55,6 +61,13 @@ class Word2vecWorker {
   float SkipGramPairwise(int pos, int lo, int hi, float alpha, int64_t* examples);
   float Cbow(int pos, int lo, int hi, float alpha, int64_t* examples);
   int SampleNegatives(uint32_t target, uint32_t* rows);
+  void MarkIn(uint32_t row) {
+    if (shared_.in_marks != nullptr) shared_.in_marks[row] = 1;
+  }
+  void MarkOut(const uint32_t* rows, int n) {
+    if (shared_.out_marks == nullptr) return;
+    for (int k = 0; k < n; ++k) shared_.out_marks[rows[k]] = 1;
+  }
 
   Word2vecShared shared_;
   int64_t paragraph_begin_, paragraph_end_, next_paragraph_;
@@ -65,6 +78,7 @@ class Word2vecWorker {
   std::vector<const float*> out_rows_;  // target and negative rows of C
   AlignedFloats d_out_, scores_, neu1_, neu1e_;
   uint64_t steps_ = 0;
+  double cpu_seconds_ = 0;
   double loss_sum_local_ = 0;
   int64_t loss_count_local_ = 0;
 };

@@ -1,5 +1,6 @@
 // The skip-gram / CBOW trainer in one process: planted topic structure is recovered by every
-// model/loss/update combination, runs are reproducible, and the replica merge sums deltas.
+// model/loss/update combination, runs are reproducible, the replica merge sums deltas, and with
+// two ranks (as threads) the touched-rows merge trains exactly the whole-matrix merge's model.
 #include "embeddings/word2vec_trainer.h"
 
 #include <algorithm>
@@ -15,10 +16,13 @@
 #include "embeddings/word2vec_checkpoint.h"
 #include "embeddings/word2vec_sync.h"
 #include "gtest/gtest.h"
+#include "tests/in_process_ranks.h"
 #include "tests/test_util.h"
 
 namespace wordmill {
 namespace {
+
+using ::wordmill::testing::InProcessRanks;
 
 constexpr int kTopicWords = 40;
 
@@ -119,19 +123,101 @@ TEST_P(PlantedTopicsTest, NeighboursComeFromTheSameTopic) {
   EXPECT_GE(OwnTopicFraction(*w), 0.95) << "loss " << loss;
 }
 
-INSTANTIATE_TEST_SUITE_P(AllVariants, PlantedTopicsTest,
-                         ::testing::Values(Variant{MODEL_SKIPGRAM, LOSS_NS, UPDATE_BATCH},
-                                           Variant{MODEL_SKIPGRAM, LOSS_NS, UPDATE_PAIRWISE},
-                                           Variant{MODEL_SKIPGRAM, LOSS_HS, UPDATE_PAIRWISE},
-                                           Variant{MODEL_CBOW, LOSS_NS, UPDATE_BATCH},
-                                           Variant{MODEL_CBOW, LOSS_NS, UPDATE_PAIRWISE},
-                                           Variant{MODEL_CBOW, LOSS_HS, UPDATE_PAIRWISE}),
-                         [](const ::testing::TestParamInfo<Variant>& info) {
-                           return absl::StrCat(
-                               info.param.model == MODEL_CBOW ? "Cbow" : "SkipGram",
-                               info.param.loss == LOSS_HS ? "Hs" : "Ns",
-                               info.param.update == UPDATE_BATCH ? "Batch" : "Pairwise");
-                         });
+const auto kAllVariants = ::testing::Values(
+    Variant{MODEL_SKIPGRAM, LOSS_NS, UPDATE_BATCH},
+    Variant{MODEL_SKIPGRAM, LOSS_NS, UPDATE_PAIRWISE},
+    Variant{MODEL_SKIPGRAM, LOSS_HS, UPDATE_PAIRWISE}, Variant{MODEL_CBOW, LOSS_NS, UPDATE_BATCH},
+    Variant{MODEL_CBOW, LOSS_NS, UPDATE_PAIRWISE}, Variant{MODEL_CBOW, LOSS_HS, UPDATE_PAIRWISE});
+
+std::string VariantName(const ::testing::TestParamInfo<Variant>& info) {
+  return absl::StrCat(info.param.model == MODEL_CBOW ? "Cbow" : "SkipGram",
+                      info.param.loss == LOSS_HS ? "Hs" : "Ns",
+                      info.param.update == UPDATE_BATCH ? "Batch" : "Pairwise");
+}
+
+INSTANTIATE_TEST_SUITE_P(AllVariants, PlantedTopicsTest, kAllVariants, VariantName);
+
+std::vector<float> Matrix(const Word2vecWeights& w, bool out) {
+  const float* p = out ? w.out(0) : w.in(0);
+  return std::vector<float>(p, p + w.floats_per_matrix());
+}
+
+// Two ranks as threads of this process (tests/in_process_ranks.h), one worker thread each.
+class TrainerAcrossRanksTest : public ::testing::TestWithParam<Variant> {};
+
+// Trains `ranks` replicas (one thread each, rank r on its own corpus) and returns each rank's
+// final model.
+std::vector<std::unique_ptr<Word2vecWeights>> TrainRanks(
+    const SgnsSpec& spec, int ranks, ReplicaSync::Rows rows,
+    std::vector<ReplicaSyncStats>* stats = nullptr) {
+  std::vector<Word2vecCorpus> corpora;
+  std::vector<int64_t> counts(2 * kTopicWords, 0);
+  for (int r = 0; r < ranks; ++r) {
+    corpora.push_back(TopicCorpus(200 + 40 * r, 20 + r));  // unequal shards
+    for (uint32_t id : corpora.back().ids) ++counts[id];
+  }
+  std::vector<std::unique_ptr<Word2vecWeights>> models;
+  for (int r = 0; r < ranks; ++r)
+    models.push_back(std::make_unique<Word2vecWeights>(2 * kTopicWords, spec.dim()));
+  if (stats != nullptr) stats->assign(ranks, ReplicaSyncStats());
+  InProcessRanks group(ranks);
+  group.Run([&](int rank, Communicator* comm) {
+    Word2vecWeights& w = *models[rank];
+    w.Initialize(spec.seed());
+    Word2vecTrainerOptions options;
+    options.threads = 1;
+    options.progress_seconds = 0;
+    options.sync_rows = rows;
+    auto trainer = Word2vecTrainer::Create(spec, counts, &corpora[rank], &w, options, comm);
+    ASSERT_TRUE(trainer.ok()) << trainer.status();
+    for (int e = 0; e < spec.epochs(); ++e) ASSERT_TRUE((*trainer)->TrainEpoch(e).ok());
+    if (stats != nullptr) (*stats)[rank] = (*trainer)->sync_stats();
+  });
+  return models;
+}
+
+TEST_P(TrainerAcrossRanksTest, TouchedRowsMergeGivesTheWholeMatrixMergesModelDeterministically) {
+  SgnsSpec spec;
+  spec.set_dim(16);
+  spec.set_window(3);
+  spec.set_epochs(2);
+  spec.set_sample(1e-3);
+  spec.set_sync_words(500);
+  spec.set_seed(9);
+  spec.set_model(GetParam().model);
+  spec.set_loss(GetParam().loss);
+  spec.set_update(GetParam().update);
+  std::vector<ReplicaSyncStats> stats;
+  const auto touched = TrainRanks(spec, 2, ReplicaSync::Rows::kTouched, &stats);
+  const auto again = TrainRanks(spec, 2, ReplicaSync::Rows::kTouched);
+  const auto all = TrainRanks(spec, 2, ReplicaSync::Rows::kAll);
+  EXPECT_TRUE(touched[0]->FindNonFinite().empty());
+  // Any write a worker forgot to mark would stay on its rank: the replicas would differ and
+  // the model would differ from the whole-matrix merge's.
+  for (int rank = 0; rank < 2; ++rank) {
+    EXPECT_EQ(Matrix(*touched[rank], false), Matrix(*all[0], false)) << "rank " << rank;
+    EXPECT_EQ(Matrix(*touched[rank], true), Matrix(*all[0], true)) << "rank " << rank;
+    EXPECT_EQ(Matrix(*again[rank], false), Matrix(*touched[0], false)) << "rank " << rank;
+  }
+  EXPECT_EQ(Matrix(*all[1], false), Matrix(*all[0], false));
+  Word2vecWeights initial(2 * kTopicWords, spec.dim());
+  initial.Initialize(spec.seed());
+  EXPECT_NE(Matrix(*all[0], false), Matrix(initial, false));
+  // 200 sentences of 20 words on rank 0 and 240 on rank 1, balanced to 4,400 words each: 9
+  // rounds of 500 words (10 without the balancing).
+  EXPECT_EQ(stats[0].syncs, 2 * 9);
+  EXPECT_EQ(stats[1].syncs, 2 * 9);
+  EXPECT_EQ(stats[0].merged_rows[0], stats[1].merged_rows[0]);
+  EXPECT_GT(stats[0].merged_rows[0], 0);
+  EXPECT_LE(stats[0].merged_rows[0], 2 * kTopicWords * stats[0].syncs);
+  for (int m = 0; m < 2; ++m) {
+    EXPECT_GE(stats[0].merged_rows[m], stats[0].local_rows[m]);
+    EXPECT_GE(stats[0].merged_rows[m], stats[1].local_rows[m]);
+    EXPECT_LE(stats[0].merged_rows[m], stats[0].local_rows[m] + stats[1].local_rows[m]);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllVariants, TrainerAcrossRanksTest, kAllVariants, VariantName);
 
 TEST(Word2vecTrainerTest, RandomStartDoesNotShowTheStructure) {
   Word2vecWeights w(2 * kTopicWords, 24);
@@ -157,14 +243,14 @@ TEST(ReplicaSyncTest, SumsTheDeltasOfTheRanks) {
   std::unique_ptr<Communicator> comm = CreateLocalCommunicator();
   Word2vecWeights w(5, 8);
   w.Initialize(1);
-  ReplicaSync sync(w);
+  ReplicaSync sync(w, ReplicaSync::Rows::kAll);
   w.in(2)[3] += 0.5f;
   w.out(4)[1] -= 0.25f;
   std::vector<float> before(w.in(0), w.in(0) + w.floats_per_matrix());
   ASSERT_TRUE(sync.Sync(&w, comm.get()).ok());
   EXPECT_EQ(std::vector<float>(w.in(0), w.in(0) + w.floats_per_matrix()), before);
   EXPECT_FLOAT_EQ(w.out(4)[1], -0.25f);
-  EXPECT_EQ(sync.bytes_per_sync(), 2 * 5 * 16 * 4);
+  EXPECT_EQ(sync.stats().bytes, 2 * 5 * 16 * 4);
 }
 
 TEST(Word2vecCheckpointTest, RoundTripAndRefusals) {
