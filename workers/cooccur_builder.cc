@@ -124,16 +124,24 @@ absl::Status RunWorkers(std::vector<std::unique_ptr<CooccurCountWorker>>* worker
 }
 
 // Step 3: counting rounds, then the dense regions. Leaves the runs in the spiller.
+// Wall seconds of the counting phases on this rank.
+struct PhaseTimes {
+  double count = 0, route = 0, dense = 0;
+};
+
 absl::Status CountAndRoute(std::vector<std::unique_ptr<CooccurCountWorker>>* workers,
                            CooccurRouter* router, const RunSpiller& spiller, Communicator* comm,
-                           CountProgress* progress, int64_t* pairs) {
+                           CountProgress* progress, int64_t* pairs, PhaseTimes* times) {
   auto note_round = [&] {
     progress->rounds.store(router->rounds(), std::memory_order_relaxed);
     progress->runs.store(static_cast<int64_t>(spiller.run_count()), std::memory_order_relaxed);
   };
   while (true) {
+    auto start = std::chrono::steady_clock::now();
     absl::Status status = RunWorkers(workers);
+    times->count += SecondsSince(start);
     if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
+    start = std::chrono::steady_clock::now();
     std::vector<RecordSpan> pieces;
     bool pending = false;
     for (auto& w : *workers) {
@@ -143,23 +151,29 @@ absl::Status CountAndRoute(std::vector<std::unique_ptr<CooccurCountWorker>>* wor
     if (absl::Status s = router->Route(pieces); !s.ok()) return s;
     note_round();
     for (auto& w : *workers) w->accumulator()->ClearBuffer();
+    times->route += SecondsSince(start);
     absl::StatusOr<int64_t> any_pending = comm->MaxInt64(pending ? 1 : 0);
     if (!any_pending.ok()) return any_pending.status();
     if (*any_pending == 0) break;
   }
   for (auto& w : *workers) *pairs += w->pairs();
+  auto start = std::chrono::steady_clock::now();
   CooccurAccumulator* dense = (*workers)[0]->accumulator();
   for (size_t t = 1; t < workers->size(); ++t) dense->AddDense(*(*workers)[t]->accumulator());
   workers->resize(1);  // frees the other threads' regions and buffers
   int64_t cursor = 0;
   while (true) {
     const bool more = dense->EmitDense(&cursor);
+    times->dense += SecondsSince(start);
+    start = std::chrono::steady_clock::now();
     if (absl::Status s = router->Route({{dense->buffer(), dense->buffer_size()}}); !s.ok()) {
       return s;
     }
+    times->route += SecondsSince(start);
     note_round();
     progress->dense_done.store(std::max<int64_t>(1, cursor), std::memory_order_relaxed);
     dense->ClearBuffer();
+    start = std::chrono::steady_clock::now();
     absl::StatusOr<int64_t> any_more = comm->MaxInt64(more ? 1 : 0);
     if (!any_more.ok()) return any_more.status();
     if (*any_more == 0) return absl::OkStatus();
@@ -249,6 +263,7 @@ absl::StatusOr<CooccurResult> BuildCooccurrences(const CooccurCommand& spec,
   RunSpiller spiller(tmp_dir, budget.receive_records, static_cast<int64_t>(vocab.size()));
   CooccurRouter router(&owners, budget.batch_records, comm, &spiller);
   int64_t pairs = 0;
+  PhaseTimes times;
   {
     CountProgress progress;
     for (auto& w : workers) w->set_progress(&progress.tokens);
@@ -263,11 +278,13 @@ absl::StatusOr<CooccurResult> BuildCooccurrences(const CooccurCommand& spec,
                                                                seconds, ranks);
                                             });
     }
-    absl::Status counted = CountAndRoute(&workers, &router, spiller, comm, &progress, &pairs);
+    absl::Status counted =
+        CountAndRoute(&workers, &router, spiller, comm, &progress, &pairs, &times);
     line.reset();
     if (!counted.ok()) return counted;
   }
   workers.clear();
+  const double spill_in_route = spiller.seconds();
   if (absl::Status s = comm->AgreeOk(spiller.Finish()); !s.ok()) return s;
   result.exchange_rounds = router.rounds();
   result.count_seconds = SecondsSince(count_start);
@@ -303,6 +320,14 @@ absl::StatusOr<CooccurResult> BuildCooccurrences(const CooccurCommand& spec,
     result.shards.push_back(CooccurShardPath(spec.output_dir(), r, comm->size()));
   }
   result.merge_seconds = SecondsSince(merge_start);
+  std::vector<double> phases = {times.count, times.route - spill_in_route, spiller.seconds(),
+                                times.dense, result.merge_seconds};
+  if (absl::Status s = comm->AllReduce(absl::MakeSpan(phases), ReduceOp::kMax); !s.ok()) return s;
+  result.phase_count = phases[0];
+  result.phase_exchange = phases[1];
+  result.phase_spill = phases[2];
+  result.phase_dense = phases[3];
+  result.phase_merge = phases[4];
   result.seconds = SecondsSince(start);
   return result;
 }

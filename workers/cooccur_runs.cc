@@ -1,6 +1,7 @@
 #include "workers/cooccur_runs.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -113,10 +114,12 @@ RunSpiller::RunSpiller(std::string dir, size_t buffer_records, int64_t vocab_siz
 
 absl::Status RunSpiller::Add(const void* records, size_t n) {
   if (size_ + n > buffer_.size()) {
+    const auto start = std::chrono::steady_clock::now();
     size_ = SortAndCombine(buffer_.data(), scratch_.data(), size_, vocab_size_);
-    if (size_ + n > buffer_.size() || size_ > buffer_.size() / 2) {
-      if (absl::Status s = Spill(); !s.ok()) return s;
-    }
+    absl::Status status;
+    if (size_ + n > buffer_.size() || size_ > buffer_.size() / 2) status = Spill();
+    seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!status.ok()) return status;
   }
   std::memcpy(buffer_.data() + size_, records, n * sizeof(CooccurRecord));
   size_ += n;
@@ -140,9 +143,11 @@ absl::Status RunSpiller::Spill() {
 }
 
 absl::Status RunSpiller::Finish() {
+  const auto start = std::chrono::steady_clock::now();
   absl::Status status = Spill();
-  std::vector<CooccurRecord>().swap(buffer_);
-  std::vector<CooccurRecord>().swap(scratch_);
+  seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  buffer_.Release();
+  scratch_.Release();
   return status;
 }
 

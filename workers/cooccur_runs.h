@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "formats/record_file.h"
 #include "workers/cooccur_record.h"
+#include "workers/large_array.h"
 
 namespace wordmill {
 
@@ -36,6 +37,8 @@ class RunSpiller {
   absl::Status Finish();
 
   size_t capacity() const { return buffer_.size(); }
+  // Seconds spent sorting, combining and writing runs so far.
+  double seconds() const { return seconds_; }
   std::vector<std::string>* runs() { return &runs_; }
   size_t run_count() const { return runs_.size(); }
   int* next_run_id() { return &next_run_id_; }
@@ -46,11 +49,12 @@ class RunSpiller {
 
   std::string dir_;
   int64_t vocab_size_;
-  std::vector<CooccurRecord> buffer_;
-  std::vector<CooccurRecord> scratch_;
+  LargeArray<CooccurRecord> buffer_;
+  LargeArray<CooccurRecord> scratch_;
   size_t size_ = 0;
   std::vector<std::string> runs_;
   int next_run_id_ = 0;
+  double seconds_ = 0;
 };
 
 // What a merge has done so far, for the progress line (relaxed atomics, read by another thread).
