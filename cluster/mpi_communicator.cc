@@ -57,6 +57,7 @@ MPI_Op ToMpi(ReduceOp op) {
 
 class MpiCommunicator final : public Communicator {
  public:
+  static constexpr int kAllToAllTag = 0x57414c;
   MpiCommunicator() {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
@@ -88,24 +89,19 @@ class MpiCommunicator final : public Communicator {
     return rank >= 0 && rank < size_ ? hosts_[rank] : "unknown";
   }
 
+  // The counts go through MPI_Alltoall; the data moves point to point straight from send[r]
+  // into (*recv)[r]: no staging copies into and out of one contiguous buffer, and a caller
+  // that keeps `recv` from call to call reuses its strings' capacity (no fresh pages faulted
+  // in per round; see workers/cooccur_exchange.cc).
   absl::Status AllToAll(const std::vector<std::string>& send,
                         std::vector<std::string>* recv) override {
     if (static_cast<int>(send.size()) != size_) {
       return absl::InvalidArgumentError("AllToAll: send.size() != size()");
     }
-    std::vector<int> send_counts(size_), send_displs(size_), recv_counts(size_), recv_displs(size_);
-    size_t total_send = 0;
+    std::vector<int> send_counts(size_), recv_counts(size_);
     for (int r = 0; r < size_; ++r) {
       if (auto s = CheckSize(send[r].size(), "AllToAll"); !s.ok()) return s;
       send_counts[r] = static_cast<int>(send[r].size());
-      total_send += send[r].size();
-    }
-    if (auto s = CheckSize(total_send, "AllToAll"); !s.ok()) return s;
-    std::string send_buffer;
-    send_buffer.reserve(total_send);
-    for (int r = 0; r < size_; ++r) {
-      send_displs[r] = static_cast<int>(send_buffer.size());
-      send_buffer.append(send[r]);
     }
     if (auto s = MpiStatus(MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1,
                                         MPI_INT, MPI_COMM_WORLD),
@@ -113,25 +109,36 @@ class MpiCommunicator final : public Communicator {
         !s.ok()) {
       return s;
     }
-    size_t total_recv = 0;
-    for (int r = 0; r < size_; ++r) {
-      recv_displs[r] = static_cast<int>(total_recv);
-      total_recv += recv_counts[r];
-      if (auto s = CheckSize(total_recv, "AllToAll"); !s.ok()) return s;
-    }
-    std::string recv_buffer(total_recv, '\0');
-    if (auto s = MpiStatus(MPI_Alltoallv(send_buffer.data(), send_counts.data(), send_displs.data(),
-                                         MPI_BYTE, recv_buffer.data(), recv_counts.data(),
-                                         recv_displs.data(), MPI_BYTE, MPI_COMM_WORLD),
-                           "MPI_Alltoallv");
-        !s.ok()) {
-      return s;
-    }
     recv->resize(size_);
-    for (int r = 0; r < size_; ++r) {
-      (*recv)[r].assign(recv_buffer, recv_displs[r], recv_counts[r]);
+    std::vector<MPI_Request> requests;
+    requests.reserve(2 * size_);
+    absl::Status status;
+    for (int r = 0; r < size_ && status.ok(); ++r) {
+      std::string& in = (*recv)[r];
+      in.resize(static_cast<size_t>(recv_counts[r]));
+      if (r == rank_) {
+        in.assign(send[r]);
+        continue;
+      }
+      if (recv_counts[r] > 0) {
+        requests.emplace_back();
+        status = MpiStatus(MPI_Irecv(in.data(), recv_counts[r], MPI_BYTE, r, kAllToAllTag,
+                                     MPI_COMM_WORLD, &requests.back()),
+                           "MPI_Irecv");
+      }
     }
-    return absl::OkStatus();
+    for (int k = 1; k < size_ && status.ok(); ++k) {
+      const int r = (rank_ + k) % size_;  // staggered, so ranks do not all send to rank 0 first
+      if (send_counts[r] == 0) continue;
+      requests.emplace_back();
+      status = MpiStatus(MPI_Isend(send[r].data(), send_counts[r], MPI_BYTE, r, kAllToAllTag,
+                                   MPI_COMM_WORLD, &requests.back()),
+                         "MPI_Isend");
+    }
+    const absl::Status waited = MpiStatus(
+        MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
+        "MPI_Waitall");
+    return status.ok() ? waited : status;
   }
 
   absl::Status AllReduce(absl::Span<int64_t> values, ReduceOp op) override {

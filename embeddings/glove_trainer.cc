@@ -4,14 +4,19 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "embeddings/glove_checkpoint.h"
 #include "embeddings/glove_shuffle.h"
 #include "formats/atomic_file.h"
@@ -26,13 +31,85 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Trains on records [begin, end) of the training file; returns the summed cost.
+// Records trained and their summed cost in the current epoch, bumped by the threads once per
+// read (relaxed atomics) for rank 0's progress line.
+struct EpochCounters {
+  std::atomic<int64_t> records{0};
+  std::atomic<double> cost{0};
+
+  void Add(int64_t n, double c) {
+    records.fetch_add(n, std::memory_order_relaxed);
+    double old = cost.load(std::memory_order_relaxed);
+    while (!cost.compare_exchange_weak(old, old + c, std::memory_order_relaxed)) {
+    }
+  }
+};
+
+// Rank 0's progress line during training: epoch, share of all epochs done, records/s over
+// all ranks (rank 0's rate times the rank count), the epoch's mean cost so far, ETA. In place
+// on a terminal (twice a second), otherwise every progress_seconds.
+class GloveProgress {
+ public:
+  GloveProgress(double interval_seconds, bool enabled, int start_epoch, int epochs,
+                int64_t rank_records, int ranks)
+      : enabled_(enabled && interval_seconds > 0),
+        tty_(isatty(STDERR_FILENO) != 0),
+        interval_(tty_ ? 0.5 : interval_seconds),
+        start_epoch_(start_epoch),
+        epochs_(epochs),
+        rank_records_(rank_records),
+        ranks_(ranks) {}
+
+  bool enabled() const { return enabled_; }
+  std::chrono::duration<double> interval() const {
+    return std::chrono::duration<double>(interval_);
+  }
+
+  void Print(int epoch, const EpochCounters& counters) const {
+    const int64_t done = counters.records.load(std::memory_order_relaxed);
+    const double cost = counters.cost.load(std::memory_order_relaxed);
+    const double in_epoch =
+        rank_records_ > 0 ? std::min(1.0, static_cast<double>(done) / rank_records_) : 1.0;
+    const double fraction = (epoch + in_epoch) / std::max(1, epochs_);
+    const double run_fraction =
+        (epoch - start_epoch_ + in_epoch) / std::max(1, epochs_ - start_epoch_);
+    const double seconds = SecondsSince(start_);
+    const double rate =
+        seconds > 0 ? ((epoch - start_epoch_) * rank_records_ + done) * ranks_ / seconds : 0.0;
+    const double eta = run_fraction > 0 ? seconds * (1 - run_fraction) / run_fraction : -1;
+    std::string eta_text = "--:--";
+    if (eta >= 0 && eta < 1e8) {
+      const int64_t left = static_cast<int64_t>(eta + 0.5);
+      eta_text = absl::StrFormat("%d:%02d:%02d", left / 3600, left / 60 % 60, left % 60);
+    }
+    const std::string line = absl::StrFormat(
+        "glove: epoch %d/%d %5.1f%% %.2f M records/s cost %.6f ETA %s [rank 0 of %d]", epoch + 1,
+        epochs_, 100.0 * fraction, rate / 1e6, done > 0 ? cost / done : 0.0, eta_text, ranks_);
+    std::fprintf(stderr, tty_ ? "\r\033[K%s" : "%s\n", line.c_str());
+    std::fflush(stderr);
+  }
+  // Ends an in-place line before other output.
+  void EndLine() const {
+    if (enabled_ && tty_) std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  const bool enabled_;
+  const bool tty_;
+  const double interval_;
+  const int start_epoch_;
+  const int epochs_;
+  const int64_t rank_records_;
+  const int ranks_;
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+// Trains on records [begin, end) of the training file, adding to *counters per read.
 absl::Status TrainSlice(const std::string& path, int64_t begin, int64_t end, GloveParams* params,
-                        float eta, float grad_clip, double* cost) {
+                        float eta, float grad_clip, EpochCounters* counters) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) return absl::InternalError(absl::StrCat(path, ": cannot open: ", strerror(errno)));
   std::vector<TrainingRecord> buffer(kReadRecords);
-  double sum = 0;
   absl::Status status;
   for (int64_t at = begin; at < end;) {
     const size_t want = static_cast<size_t>(std::min<int64_t>(kReadRecords, end - at));
@@ -44,36 +121,49 @@ absl::Status TrainSlice(const std::string& path, int64_t begin, int64_t end, Glo
     }
     constexpr size_t kAhead = 4;  // records prefetched ahead of the one being trained
     for (size_t k = 0; k < std::min(want, kAhead); ++k) GlovePrefetch(*params, buffer[k]);
+    double sum = 0;
     for (size_t k = 0; k < want; ++k) {
       if (k + kAhead < want) GlovePrefetch(*params, buffer[k + kAhead]);
       sum += GloveStep(params, buffer[k], eta, grad_clip);
     }
+    counters->Add(static_cast<int64_t>(want), sum);
     at += static_cast<int64_t>(want);
   }
   ::close(fd);
-  *cost = sum;
   return status;
 }
 
-// Hogwild: `threads` threads over equal parts of [begin, end).
+// Hogwild: `threads` threads over equal parts of [begin, end). The calling thread waits and
+// prints the progress line of `epoch` when it is enabled.
 absl::Status TrainRange(const std::string& path, int64_t begin, int64_t end, int threads,
-                        GloveParams* params, const GloveSpec& spec, double* cost) {
-  std::vector<double> costs(threads, 0.0);
+                        GloveParams* params, const GloveSpec& spec, int epoch,
+                        const GloveProgress& progress, EpochCounters* counters) {
   std::vector<absl::Status> status(threads);
   std::vector<std::thread> pool;
   const float eta = static_cast<float>(spec.eta());
   const float clip = static_cast<float>(spec.grad_clip());
-  auto run = [&](int t) {
-    const int64_t b = begin + (end - begin) * t / threads;
-    const int64_t e = begin + (end - begin) * (t + 1) / threads;
-    status[t] = TrainSlice(path, b, e, params, eta, clip, &costs[t]);
-  };
-  for (int t = 1; t < threads; ++t) pool.emplace_back(run, t);
-  run(0);
+  std::mutex mutex;
+  std::condition_variable finished_cv;
+  int finished = 0;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      const int64_t b = begin + (end - begin) * t / threads;
+      const int64_t e = begin + (end - begin) * (t + 1) / threads;
+      status[t] = TrainSlice(path, b, e, params, eta, clip, counters);
+      std::lock_guard<std::mutex> lock(mutex);
+      ++finished;
+      finished_cv.notify_one();
+    });
+  }
+  if (progress.enabled()) {
+    std::unique_lock<std::mutex> lock(mutex);
+    while (!finished_cv.wait_for(lock, progress.interval(), [&] { return finished == threads; })) {
+      progress.Print(epoch, *counters);
+    }
+  }
   for (std::thread& thread : pool) thread.join();
   for (int t = 0; t < threads; ++t) {
     if (!status[t].ok()) return status[t];
-    *cost += costs[t];
   }
   return absl::OkStatus();
 }
@@ -221,17 +311,18 @@ absl::Status InitOrResume(const GloveCommand& spec, const Vocabulary& vocab, Com
 
 // One epoch: segments of training, each followed by a synchronization. Collective.
 absl::Status RunEpoch(const GloveCommand& spec, const RankData& data, int threads,
-                      std::vector<float>* snap_values, std::vector<float>* snap_gradsq,
-                      Communicator* comm, GloveTrainResult* result, GloveEpochReport* report) {
+                      const GloveProgress& progress, std::vector<float>* snap_values,
+                      std::vector<float>* snap_gradsq, Communicator* comm, GloveTrainResult* result,
+                      GloveEpochReport* report) {
   const auto start = std::chrono::steady_clock::now();
-  double cost = 0;
+  EpochCounters counters;
   absl::Status status;
   for (int s = 0; s < result->syncs_per_epoch; ++s) {
     const int64_t begin = data.records * s / result->syncs_per_epoch;
     const int64_t end = data.records * (s + 1) / result->syncs_per_epoch;
     if (status.ok()) {
-      status =
-          TrainRange(data.train_path, begin, end, threads, &result->params, spec.glove(), &cost);
+      status = TrainRange(data.train_path, begin, end, threads, &result->params, spec.glove(),
+                          report->epoch - 1, progress, &counters);
     }
     if (comm->size() == 1) continue;
     if (absl::Status st = comm->AgreeOk(status); !st.ok()) return st;
@@ -246,8 +337,9 @@ absl::Status RunEpoch(const GloveCommand& spec, const RankData& data, int thread
     }
     report->sync_seconds += SecondsSince(sync_start);
   }
+  progress.EndLine();
   if (absl::Status st = comm->AgreeOk(status); !st.ok()) return st;
-  std::vector<double> sums = {cost};
+  std::vector<double> sums = {counters.cost.load()};
   if (absl::Status st = comm->AllReduce(absl::MakeSpan(sums), ReduceOp::kSum); !st.ok()) return st;
   report->cost = result->records > 0 ? sums[0] / static_cast<double>(result->records) : 0.0;
   report->seconds = SecondsSince(start);
@@ -282,12 +374,15 @@ absl::StatusOr<GloveTrainResult> TrainGlove(
     result.sync_floats = static_cast<int64_t>(snap_values.size() + snap_gradsq.size());
   }
   const uint64_t checksum = VocabularyChecksum(vocab);
+  const GloveProgress progress(spec.runtime().progress_seconds(), comm->rank() == 0,
+                               result.start_epoch, spec.glove().epochs(), data.records,
+                               comm->size());
   for (int epoch = result.start_epoch; epoch < spec.glove().epochs(); ++epoch) {
     GloveEpochReport report;
     report.epoch = epoch + 1;
     report.epochs = spec.glove().epochs();
-    if (absl::Status s =
-            RunEpoch(spec, data, threads, &snap_values, &snap_gradsq, comm, &result, &report);
+    if (absl::Status s = RunEpoch(spec, data, threads, progress, &snap_values, &snap_gradsq, comm,
+                                  &result, &report);
         !s.ok()) {
       return s;
     }

@@ -77,6 +77,9 @@ void PrintSummary(const CooccurCommand& spec, const CooccurResult& r, int ranks)
       r.encode_seconds, r.count_seconds, static_cast<long long>(r.exchange_rounds), r.merge_seconds,
       static_cast<long long>(r.runs), static_cast<long long>(r.intermediate_merges),
       spec.cooccur().max_open_files(), static_cast<long long>(r.dense_product));
+  std::printf(
+      "  slowest rank: count %.2f s, exchange %.2f s, spill %.2f s, dense %.2f s, merge %.2f s\n",
+      r.phase_count, r.phase_exchange, r.phase_spill, r.phase_dense, r.phase_merge);
   std::printf("  records per rank: %s\n", absl::StrJoin(r.rank_records, " ").c_str());
   std::printf("  wrote: %s%s\n", absl::StrJoin(r.shards, " ").c_str(),
               spec.cooccur().export_glove()

@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -200,6 +202,53 @@ TEST_F(CooccurCommandTest, ExactForEveryRankCountThreadCountAndBudget) {
     }
     EXPECT_FALSE(std::filesystem::exists(out + "/cooccur-tmp-0")) << what;
   }
+}
+
+// Rank 0 prints a line per phase (encode, count, merge) at least at its end, and periodically
+// in between; the format is checked (a tiny budget forces several merges), not the timing.
+TEST_F(CooccurCommandTest, ProgressLinesForEveryPhase) {
+  const std::string out = dir_.File("progress");
+  auto result = RunCommand(
+      absl::StrCat(MpiWordmill(2), " cooccur --vocab ", Quote(Vocab()), " --output-dir ",
+                   Quote(out), " ", Quote(dir_.File("in")),
+                   " --threads 2 --memory-mb 1 --max-open-files 3 --progress-seconds 0.001"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::regex encode(
+      R"(encode: \d+\.\d/\d+\.\d MB \((\d+\.\d)%\) \d+\.\d MB/s \d+\.\d\d M tokens/s ETA (\d+:\d\d:\d\d|--:--) \[rank 0 of 2\])");
+  const std::regex count(
+      R"(cooccur count: (\d+\.\d)% of (\d+\.\d\d) M tokens, \d+\.\d\d M tokens/s, (\d+) exchange rounds, (\d+) runs spilled(, dense region \d+\.\d% routed)?, ETA (\d+:\d\d:\d\d|--:--) \[rank 0 of 2\])");
+  const std::regex merge(
+      R"(cooccur merge: (\d+\.\d)% \(merge (\d+) of (\d+): \d+\.\d\d of \d+\.\d\d M records\), \d+\.\d\d M records/s, ETA (\d+:\d\d:\d\d|--:--) \[rank 0 of 2\])");
+  std::map<std::string, std::vector<std::string>> lines;  // phase -> its lines, in order
+  for (absl::string_view text : absl::StrSplit(result.output, '\n')) {
+    const std::string s(text);
+    for (const auto& [name, re] : {std::pair<std::string, const std::regex*>{"encode: ", &encode},
+                                   {"cooccur count: ", &count},
+                                   {"cooccur merge: ", &merge}}) {
+      if (absl::StartsWith(s, name)) {
+        EXPECT_TRUE(std::regex_match(s, *re)) << s;
+        lines[name].push_back(s);
+      }
+    }
+  }
+  ASSERT_EQ(lines.size(), 3u) << result.output;
+  std::smatch m;
+  // Each phase's last line is its closing one: 100%.
+  ASSERT_TRUE(std::regex_match(lines["encode: "].back(), m, encode));
+  EXPECT_EQ(m[1], "100.0");
+  ASSERT_TRUE(std::regex_match(lines["cooccur count: "].back(), m, count));
+  EXPECT_EQ(m[1], "100.0");
+  EXPECT_GT(std::stoi(m[3]), 0);  // the 1 MiB budget needs exchange rounds and runs
+  EXPECT_GT(std::stoi(m[4]), 1);
+  ASSERT_TRUE(std::regex_match(lines["cooccur merge: "].back(), m, merge));
+  EXPECT_EQ(m[1], "100.0");
+  EXPECT_EQ(m[2], m[3]);          // the last merge of all
+  EXPECT_GT(std::stoi(m[3]), 1);  // --max-open-files 3 forces intermediate merges
+  // --progress-seconds 0: no progress lines.
+  result = Cooccur(1, dir_.File("quiet"), "--threads 1");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.output.find("cooccur count:"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("encode:"), std::string::npos) << result.output;
 }
 
 TEST_F(CooccurCommandTest, LeftOnlyAndUnweightedCounts) {

@@ -3,8 +3,10 @@
 #include <cmath>
 #include <filesystem>
 #include <random>
+#include <regex>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -152,6 +154,38 @@ TEST_F(GloveCommandTest, ForeignVocabularyAndTruncatedShardAreErrors) {
   std::filesystem::remove(shard);
   result = Glove(1, dir_.File("z"), "--epochs 1", 2);
   EXPECT_NE(result.output.find("missing"), std::string::npos) << result.output;
+}
+
+// Rank 0 prints progress lines during training (epoch, share done, records/s, cost, ETA). The
+// interval is tiny so that lines appear; their format is checked, not their timing.
+TEST_F(GloveCommandTest, ProgressLinesShowEpochRateCostAndEta) {
+  auto result =
+      RunCommand(absl::StrCat(MpiWordmill(2), " glove --cooccur-dir ", Quote(dir_.File("c")),
+                              " --vocab ", Quote(Vocab()), " --output-dir ", Quote(dir_.File("p")),
+                              " --dim 16 --epochs 20 --threads 1 --progress-seconds "
+                              "0.000001"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::regex line(
+      R"(glove: epoch (\d+)/20 +(\d+\.\d)% \d+\.\d\d M records/s cost (\d+\.\d+) ETA (\d+:\d\d:\d\d|--:--) \[rank 0 of 2\])");
+  int lines = 0;
+  for (absl::string_view text : absl::StrSplit(result.output, '\n')) {
+    if (!absl::StartsWith(text, "glove: epoch")) continue;
+    std::smatch match;
+    const std::string s(text);
+    ASSERT_TRUE(std::regex_match(s, match, line)) << s;
+    const int epoch = std::stoi(match[1]);
+    const double percent = std::stod(match[2]);
+    EXPECT_GE(epoch, 1);
+    EXPECT_LE(epoch, 20);
+    EXPECT_GE(percent, 5.0 * (epoch - 1) - 0.05) << s;  // 20 epochs: 5% each
+    EXPECT_LE(percent, 5.0 * epoch + 0.05) << s;
+    ++lines;
+  }
+  EXPECT_GT(lines, 0) << result.output;
+  // Without --progress-seconds (0 in Run) there are none.
+  result = Glove(1, dir_.File("q"), "--epochs 2 --threads 1");
+  EXPECT_EQ(result.output.find("\nglove: epoch"), std::string::npos) << result.output;
+  EXPECT_FALSE(absl::StartsWith(result.output, "glove: epoch")) << result.output;
 }
 
 TEST_F(GloveCommandTest, BinaryLoadsInGensim) {

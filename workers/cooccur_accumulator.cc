@@ -103,7 +103,7 @@ CooccurAccumulator::CooccurAccumulator(int64_t vocab_size, int64_t dense_product
   for (int32_t i = 0; i < dense_rows_; ++i) {
     dense_offsets_[i + 1] = dense_offsets_[i] + std::min(vocab_size, dense_product / (i + 1));
   }
-  dense_.assign(dense_offsets_[dense_rows_], 0.0);
+  dense_ = LargeArray<double>(static_cast<size_t>(dense_offsets_[dense_rows_]));
 }
 
 void CooccurAccumulator::AddDense(const CooccurAccumulator& other) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "workers/cooccur_record.h"
+#include "workers/large_array.h"
 
 namespace wordmill {
 
@@ -58,9 +59,9 @@ class CooccurAccumulator {
   int64_t vocab_size_;
   int32_t dense_rows_ = 0;
   std::vector<int64_t> dense_offsets_;  // dense_rows_ + 1 entries
-  std::vector<double> dense_;
-  std::vector<CooccurRecord> buffer_;
-  std::vector<CooccurRecord> scratch_;
+  LargeArray<double> dense_;            // zero pages until written
+  LargeArray<CooccurRecord> buffer_;
+  LargeArray<CooccurRecord> scratch_;
   size_t buffer_size_ = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "workers/cooccur_builder.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "workers/cooccur_exchange.h"
 #include "workers/cooccur_runs.h"
 #include "workers/id_encoder.h"
+#include "workers/progress.h"
 #include "workers/vocab_builder.h"
 
 namespace wordmill {
@@ -64,6 +66,48 @@ Budget PlanBudget(const CooccurSpec& spec, int64_t vocab_size, int threads, int 
   return b;
 }
 
+// What the counting phase has done, for rank 0's progress line.
+struct CountProgress {
+  std::atomic<int64_t> tokens{0};      // tokens counted by this rank's threads
+  std::atomic<int64_t> rounds{0};      // all-to-all rounds so far
+  std::atomic<int64_t> runs{0};        // runs this rank has spilled
+  std::atomic<int64_t> dense_done{0};  // dense entries emitted (after the tokens)
+};
+
+std::string CountLine(const CountProgress& p, int64_t total_tokens, int64_t dense_entries,
+                      double seconds, int ranks) {
+  const int64_t tokens = p.tokens.load(std::memory_order_relaxed);
+  const double fraction =
+      total_tokens > 0 ? std::min(1.0, static_cast<double>(tokens) / total_tokens) : 1.0;
+  const int64_t dense = p.dense_done.load(std::memory_order_relaxed);
+  std::string dense_part;
+  if (dense > 0 && dense_entries > 0) {
+    dense_part = absl::StrFormat(", dense region %.1f%% routed", 100.0 * dense / dense_entries);
+  }
+  return absl::StrFormat(
+      "cooccur count: %.1f%% of %.2f M tokens, %.2f M tokens/s, %d exchange rounds, %d runs "
+      "spilled%s, ETA %s [rank 0 of %d]",
+      100.0 * fraction, total_tokens / 1e6, seconds > 0 ? tokens / seconds / 1e6 : 0.0,
+      p.rounds.load(std::memory_order_relaxed), p.runs.load(std::memory_order_relaxed), dense_part,
+      FormatEta(fraction > 0 ? seconds * (1 - fraction) / fraction : -1), ranks);
+}
+
+std::string MergeLine(const MergeProgress& p, double seconds, int ranks) {
+  const int merge = std::max(1, p.merge.load(std::memory_order_relaxed));
+  const int merges = std::max(merge, p.merges.load(std::memory_order_relaxed));
+  const int64_t read = p.read.load(std::memory_order_relaxed);
+  const int64_t inputs = p.inputs.load(std::memory_order_relaxed);
+  const double in_merge = inputs > 0 ? std::min(1.0, static_cast<double>(read) / inputs) : 0.0;
+  const double fraction = (merge - 1 + in_merge) / merges;
+  const double rate =
+      seconds > 0 ? (p.finished.load(std::memory_order_relaxed) + read) / seconds : 0.0;
+  return absl::StrFormat(
+      "cooccur merge: %.1f%% (merge %d of %d: %.2f of %.2f M records), %.2f M records/s, ETA %s "
+      "[rank 0 of %d]",
+      100.0 * fraction, merge, merges, read / 1e6, inputs / 1e6, rate / 1e6,
+      FormatEta(fraction > 0 ? seconds * (1 - fraction) / fraction : -1), ranks);
+}
+
 // Runs every worker until its buffer is full or its input ends, in parallel.
 absl::Status RunWorkers(std::vector<std::unique_ptr<CooccurCountWorker>>* workers) {
   std::vector<absl::Status> status(workers->size());
@@ -80,11 +124,24 @@ absl::Status RunWorkers(std::vector<std::unique_ptr<CooccurCountWorker>>* worker
 }
 
 // Step 3: counting rounds, then the dense regions. Leaves the runs in the spiller.
+// Wall seconds of the counting phases on this rank.
+struct PhaseTimes {
+  double count = 0, route = 0, dense = 0;
+};
+
 absl::Status CountAndRoute(std::vector<std::unique_ptr<CooccurCountWorker>>* workers,
-                           CooccurRouter* router, Communicator* comm, int64_t* pairs) {
+                           CooccurRouter* router, const RunSpiller& spiller, Communicator* comm,
+                           CountProgress* progress, int64_t* pairs, PhaseTimes* times) {
+  auto note_round = [&] {
+    progress->rounds.store(router->rounds(), std::memory_order_relaxed);
+    progress->runs.store(static_cast<int64_t>(spiller.run_count()), std::memory_order_relaxed);
+  };
   while (true) {
+    auto start = std::chrono::steady_clock::now();
     absl::Status status = RunWorkers(workers);
+    times->count += SecondsSince(start);
     if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
+    start = std::chrono::steady_clock::now();
     std::vector<RecordSpan> pieces;
     bool pending = false;
     for (auto& w : *workers) {
@@ -92,22 +149,31 @@ absl::Status CountAndRoute(std::vector<std::unique_ptr<CooccurCountWorker>>* wor
       pending |= !w->done();
     }
     if (absl::Status s = router->Route(pieces); !s.ok()) return s;
+    note_round();
     for (auto& w : *workers) w->accumulator()->ClearBuffer();
+    times->route += SecondsSince(start);
     absl::StatusOr<int64_t> any_pending = comm->MaxInt64(pending ? 1 : 0);
     if (!any_pending.ok()) return any_pending.status();
     if (*any_pending == 0) break;
   }
   for (auto& w : *workers) *pairs += w->pairs();
+  auto start = std::chrono::steady_clock::now();
   CooccurAccumulator* dense = (*workers)[0]->accumulator();
   for (size_t t = 1; t < workers->size(); ++t) dense->AddDense(*(*workers)[t]->accumulator());
   workers->resize(1);  // frees the other threads' regions and buffers
   int64_t cursor = 0;
   while (true) {
     const bool more = dense->EmitDense(&cursor);
+    times->dense += SecondsSince(start);
+    start = std::chrono::steady_clock::now();
     if (absl::Status s = router->Route({{dense->buffer(), dense->buffer_size()}}); !s.ok()) {
       return s;
     }
+    times->route += SecondsSince(start);
+    note_round();
+    progress->dense_done.store(std::max<int64_t>(1, cursor), std::memory_order_relaxed);
     dense->ClearBuffer();
+    start = std::chrono::steady_clock::now();
     absl::StatusOr<int64_t> any_more = comm->MaxInt64(more ? 1 : 0);
     if (!any_more.ok()) return any_more.status();
     if (*any_more == 0) return absl::OkStatus();
@@ -197,8 +263,28 @@ absl::StatusOr<CooccurResult> BuildCooccurrences(const CooccurCommand& spec,
   RunSpiller spiller(tmp_dir, budget.receive_records, static_cast<int64_t>(vocab.size()));
   CooccurRouter router(&owners, budget.batch_records, comm, &spiller);
   int64_t pairs = 0;
-  if (absl::Status s = CountAndRoute(&workers, &router, comm, &pairs); !s.ok()) return s;
+  PhaseTimes times;
+  {
+    CountProgress progress;
+    for (auto& w : workers) w->set_progress(&progress.tokens);
+    std::unique_ptr<ProgressLine> line;
+    if (comm->rank() == 0) {
+      const int64_t dense_entries =
+          workers.empty() ? 0 : workers[0]->accumulator()->dense_entries();
+      line = std::make_unique<ProgressLine>(spec.runtime().progress_seconds(), /*print_final=*/true,
+                                            [&progress, total = encoded->rank_tokens, dense_entries,
+                                             ranks = comm->size()](double seconds) {
+                                              return CountLine(progress, total, dense_entries,
+                                                               seconds, ranks);
+                                            });
+    }
+    absl::Status counted =
+        CountAndRoute(&workers, &router, spiller, comm, &progress, &pairs, &times);
+    line.reset();
+    if (!counted.ok()) return counted;
+  }
   workers.clear();
+  const double spill_in_route = spiller.seconds();
   if (absl::Status s = comm->AgreeOk(spiller.Finish()); !s.ok()) return s;
   result.exchange_rounds = router.rounds();
   result.count_seconds = SecondsSince(count_start);
@@ -210,7 +296,19 @@ absl::StatusOr<CooccurResult> BuildCooccurrences(const CooccurCommand& spec,
   result.pairs = sums[0];
   result.runs = sums[1];
   MergeStats merge;
-  status = MergeShard(spec, spec_text, vocab, result, &spiller, comm, &merge);
+  MergeProgress merge_progress;
+  merge.progress = &merge_progress;
+  {
+    std::unique_ptr<ProgressLine> line;
+    if (comm->rank() == 0) {
+      line =
+          std::make_unique<ProgressLine>(spec.runtime().progress_seconds(), /*print_final=*/true,
+                                         [&merge_progress, ranks = comm->size()](double seconds) {
+                                           return MergeLine(merge_progress, seconds, ranks);
+                                         });
+    }
+    status = MergeShard(spec, spec_text, vocab, result, &spiller, comm, &merge);
+  }
   if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
   std::vector<int64_t> rank_records(comm->size(), 0);
   rank_records[comm->rank()] = merge.records;
@@ -222,6 +320,14 @@ absl::StatusOr<CooccurResult> BuildCooccurrences(const CooccurCommand& spec,
     result.shards.push_back(CooccurShardPath(spec.output_dir(), r, comm->size()));
   }
   result.merge_seconds = SecondsSince(merge_start);
+  std::vector<double> phases = {times.count, times.route - spill_in_route, spiller.seconds(),
+                                times.dense, result.merge_seconds};
+  if (absl::Status s = comm->AllReduce(absl::MakeSpan(phases), ReduceOp::kMax); !s.ok()) return s;
+  result.phase_count = phases[0];
+  result.phase_exchange = phases[1];
+  result.phase_spill = phases[2];
+  result.phase_dense = phases[3];
+  result.phase_merge = phases[4];
   result.seconds = SecondsSince(start);
   return result;
 }

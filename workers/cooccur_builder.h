@@ -45,6 +45,11 @@ struct CooccurResult {
   double count_seconds = 0;  // counting and exchange
   double merge_seconds = 0;
   double seconds = 0;
+  // Phase timers, the slowest rank's each (where the time goes; bench/RESULTS.md): threads
+  // counting and sorting their buffers, routing records (all-to-all and the owner's copying;
+  // the owner's sorting and spilling excluded), the owner's sorting and spilling of runs, the
+  // dense regions' summing and emission, and the merge.
+  double phase_count = 0, phase_exchange = 0, phase_spill = 0, phase_dense = 0, phase_merge = 0;
   int threads = 0;
   std::vector<std::string> shards;  // every rank's shard path
 };

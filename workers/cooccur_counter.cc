@@ -49,6 +49,10 @@ bool CooccurCountWorker::CountParagraph() {
     // Tokens that fit for sure; the buffer is checked again after them.
     const size_t room = (capacity - accumulator_.buffer_size()) / per_token;
     const size_t stop = std::min(n, position_ + room);
+    if (progress_tokens_ != nullptr) {
+      progress_tokens_->fetch_add(static_cast<int64_t>(stop - position_),
+                                  std::memory_order_relaxed);
+    }
     for (; position_ < stop; ++position_) CountToken(static_cast<int32_t>(paragraph_[position_]));
   }
   return true;

@@ -10,6 +10,7 @@
 #ifndef WORDMILL_WORKERS_COOCCUR_COUNTER_H_
 #define WORDMILL_WORKERS_COOCCUR_COUNTER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -31,6 +32,8 @@ class CooccurCountWorker {
                      int64_t dense_product, size_t buffer_records);
 
   absl::Status Open(const std::string& shard_path, uint64_t vocab_checksum);
+  // Tokens counted are added to *tokens as counting proceeds (for the progress line).
+  void set_progress(std::atomic<int64_t>* tokens) { progress_tokens_ = tokens; }
   // Counts until the sparse buffer is still over half full after combining, or the shard
   // ends; the buffer is left sorted and combined either way.
   absl::Status Run();
@@ -74,6 +77,7 @@ class CooccurCountWorker {
   int64_t seen_ = 0;  // ids pushed since the ring was cleared
   int64_t pairs_ = 0;
   bool done_ = false;
+  std::atomic<int64_t>* progress_tokens_ = nullptr;
 };
 
 }  // namespace wordmill

@@ -19,9 +19,15 @@ void CooccurRouter::FillSendBuffers(const std::vector<RecordSpan>& pieces, size_
   while (*piece < pieces.size() && taken < batch_records_) {
     const RecordSpan& span = pieces[*piece];
     const size_t n = std::min(span.size - *offset, batch_records_ - taken);
-    for (size_t k = *offset; k < *offset + n; ++k) {
-      send_[(*owners_)[span.data[k].i]].append(reinterpret_cast<const char*>(&span.data[k]),
-                                               sizeof(CooccurRecord));
+    // Pieces are sorted by row, so records for one owner come in runs: one append per run.
+    const size_t stop = *offset + n;
+    for (size_t k = *offset; k < stop;) {
+      const int32_t owner = (*owners_)[span.data[k].i];
+      size_t e = k + 1;
+      while (e < stop && (*owners_)[span.data[e].i] == owner) ++e;
+      send_[owner].append(reinterpret_cast<const char*>(span.data + k),
+                          (e - k) * sizeof(CooccurRecord));
+      k = e;
     }
     taken += n;
     *offset += n;

@@ -1,6 +1,7 @@
 #include "workers/cooccur_runs.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -37,18 +38,27 @@ absl::Status Advance(MergeInput* input, bool* more) {
 
 // k-way merge of `paths` into `output`, adding up equal (i, j).
 absl::Status MergeInto(const std::vector<std::string>& paths, RecordWriter* output,
-                       MergeStats* stats) {
+                       MergeStats* stats, MergeProgress* progress) {
   std::vector<MergeInput> inputs(paths.size());
+  int64_t input_records = 0;
   auto greater = [&](int a, int b) { return RecordLess()(inputs[b].current, inputs[a].current); };
   std::priority_queue<int, std::vector<int>, decltype(greater)> heap(greater);
   for (size_t k = 0; k < paths.size(); ++k) {
     absl::StatusOr<std::unique_ptr<RecordReader>> reader = RecordReader::Open(paths[k]);
     if (!reader.ok()) return reader.status();
     inputs[k].reader = std::move(*reader);
+    input_records += static_cast<int64_t>(inputs[k].reader->header().record_count());
     bool more = false;
     if (absl::Status s = Advance(&inputs[k], &more); !s.ok()) return s;
     if (more) heap.push(static_cast<int>(k));
   }
+  if (progress != nullptr) {
+    progress->finished.fetch_add(progress->read.exchange(0, std::memory_order_relaxed),
+                                 std::memory_order_relaxed);
+    progress->merge.fetch_add(1, std::memory_order_relaxed);
+    progress->inputs.store(input_records, std::memory_order_relaxed);
+  }
+  int64_t read = 0;
   bool have = false;
   CooccurRecord pending{0, 0, 0.0};
   auto flush = [&]() -> absl::Status {
@@ -73,7 +83,11 @@ absl::Status MergeInto(const std::vector<std::string>& paths, RecordWriter* outp
     bool more = false;
     if (absl::Status s = Advance(&inputs[k], &more); !s.ok()) return s;
     if (more) heap.push(k);
+    if (progress != nullptr && (++read & 0xFFFF) == 0) {
+      progress->read.store(read, std::memory_order_relaxed);
+    }
   }
+  if (progress != nullptr) progress->read.store(input_records, std::memory_order_relaxed);
   return flush();
 }
 
@@ -100,10 +114,12 @@ RunSpiller::RunSpiller(std::string dir, size_t buffer_records, int64_t vocab_siz
 
 absl::Status RunSpiller::Add(const void* records, size_t n) {
   if (size_ + n > buffer_.size()) {
+    const auto start = std::chrono::steady_clock::now();
     size_ = SortAndCombine(buffer_.data(), scratch_.data(), size_, vocab_size_);
-    if (size_ + n > buffer_.size() || size_ > buffer_.size() / 2) {
-      if (absl::Status s = Spill(); !s.ok()) return s;
-    }
+    absl::Status status;
+    if (size_ + n > buffer_.size() || size_ > buffer_.size() / 2) status = Spill();
+    seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!status.ok()) return status;
   }
   std::memcpy(buffer_.data() + size_, records, n * sizeof(CooccurRecord));
   size_ += n;
@@ -127,15 +143,22 @@ absl::Status RunSpiller::Spill() {
 }
 
 absl::Status RunSpiller::Finish() {
+  const auto start = std::chrono::steady_clock::now();
   absl::Status status = Spill();
-  std::vector<CooccurRecord>().swap(buffer_);
-  std::vector<CooccurRecord>().swap(scratch_);
+  seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  buffer_.Release();
+  scratch_.Release();
   return status;
 }
 
 absl::Status MergeRuns(std::vector<std::string> runs, int max_open_files, const std::string& dir,
                        int* next_run_id, RecordWriter* output, MergeStats* stats) {
   const size_t fan_in = static_cast<size_t>(std::max(2, max_open_files - 1));
+  if (stats->progress != nullptr) {
+    int merges = 1;
+    for (size_t left = runs.size(); left > fan_in; left -= fan_in - 1) ++merges;
+    stats->progress->merges.store(merges, std::memory_order_relaxed);
+  }
   size_t first = 0;  // runs before `first` are consumed (and deleted)
   while (runs.size() - first > fan_in) {
     std::vector<std::string> group(runs.begin() + first, runs.begin() + first + fan_in);
@@ -143,7 +166,9 @@ absl::Status MergeRuns(std::vector<std::string> runs, int max_open_files, const 
     absl::StatusOr<std::unique_ptr<RecordWriter>> writer =
         RecordWriter::Open(path, CooccurWriterOptions());
     if (!writer.ok()) return writer.status();
-    if (absl::Status s = MergeInto(group, writer->get(), nullptr); !s.ok()) return s;
+    if (absl::Status s = MergeInto(group, writer->get(), nullptr, stats->progress); !s.ok()) {
+      return s;
+    }
     if (absl::Status s = (*writer)->Close(); !s.ok()) return s;
     RemoveFiles(group);
     first += fan_in;
@@ -151,7 +176,7 @@ absl::Status MergeRuns(std::vector<std::string> runs, int max_open_files, const 
     ++stats->intermediate_merges;
   }
   std::vector<std::string> last(runs.begin() + first, runs.end());
-  absl::Status status = MergeInto(last, output, stats);
+  absl::Status status = MergeInto(last, output, stats, stats->progress);
   if (status.ok()) RemoveFiles(last);
   return status;
 }

@@ -9,6 +9,7 @@
 #ifndef WORDMILL_WORKERS_COOCCUR_RUNS_H_
 #define WORDMILL_WORKERS_COOCCUR_RUNS_H_
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "absl/status/status.h"
 #include "formats/record_file.h"
 #include "workers/cooccur_record.h"
+#include "workers/large_array.h"
 
 namespace wordmill {
 
@@ -35,7 +37,10 @@ class RunSpiller {
   absl::Status Finish();
 
   size_t capacity() const { return buffer_.size(); }
+  // Seconds spent sorting, combining and writing runs so far.
+  double seconds() const { return seconds_; }
   std::vector<std::string>* runs() { return &runs_; }
+  size_t run_count() const { return runs_.size(); }
   int* next_run_id() { return &next_run_id_; }
   const std::string& dir() const { return dir_; }
 
@@ -44,17 +49,28 @@ class RunSpiller {
 
   std::string dir_;
   int64_t vocab_size_;
-  std::vector<CooccurRecord> buffer_;
-  std::vector<CooccurRecord> scratch_;
+  LargeArray<CooccurRecord> buffer_;
+  LargeArray<CooccurRecord> scratch_;
   size_t size_ = 0;
   std::vector<std::string> runs_;
   int next_run_id_ = 0;
+  double seconds_ = 0;
+};
+
+// What a merge has done so far, for the progress line (relaxed atomics, read by another thread).
+struct MergeProgress {
+  std::atomic<int> merge{0};         // 1-based index of the merge under way
+  std::atomic<int> merges{0};        // merges in all (intermediate ones plus the final one)
+  std::atomic<int64_t> read{0};      // records read by the merge under way
+  std::atomic<int64_t> inputs{0};    // records in that merge's inputs
+  std::atomic<int64_t> finished{0};  // records read by the earlier merges
 };
 
 struct MergeStats {
-  int intermediate_merges = 0;  // merges into temporary runs (0 when all runs fit at once)
-  int64_t records = 0;          // records in the final output
-  double weight_sum = 0;        // sum of x in the final output
+  int intermediate_merges = 0;        // merges into temporary runs (0 when all runs fit at once)
+  int64_t records = 0;                // records in the final output
+  double weight_sum = 0;              // sum of x in the final output
+  MergeProgress* progress = nullptr;  // updated when not null
 };
 
 // Merges `runs` into `output` (already open), first reducing them in passes of at most

@@ -7,6 +7,7 @@
 #include "formats/id_shard.h"
 #include "tokenizers/word_tokenizer.h"
 #include "workers/document_reader.h"
+#include "workers/progress.h"
 #include "workers/shard_plan.h"
 #include "workers/vocab_builder.h"
 
@@ -19,7 +20,7 @@ absl::Status EncodeRank(const std::vector<InputFile>& files, const std::vector<W
                         const InputSpec& input, const TokenizerSpec& tokenizer_spec,
                         const IdShardSpec& ids_spec,
                         const absl::flat_hash_map<absl::string_view, uint32_t>& ids,
-                        IdShardWriter* writer, int64_t* dropped) {
+                        IdShardWriter* writer, int64_t* dropped, ProgressCounters* progress) {
   WordTokenizer tokenizer(tokenizer_spec);
   TokenList tokens;
   std::vector<uint32_t> paragraph_ids;
@@ -28,8 +29,9 @@ absl::Status EncodeRank(const std::vector<InputFile>& files, const std::vector<W
     // A unit's first paragraph is a hard boundary even inside a document: the text before it
     // may be on another rank, so no context window may reach across.
     bool document_pending = true;
-    absl::Status status =
-        ForEachParagraph(files[unit.file_index], unit, input, [&](const Paragraph& paragraph) {
+    absl::Status status = ForEachParagraph(
+        files[unit.file_index], unit, input,
+        [&](const Paragraph& paragraph) {
           document_pending |= paragraph.starts_document;
           tokenizer.Tokenize(paragraph.text, &tokens);
           paragraph_ids.clear();
@@ -41,6 +43,8 @@ absl::Status EncodeRank(const std::vector<InputFile>& files, const std::vector<W
               paragraph_ids.push_back(it->second);
             }
           }
+          progress->tokens.fetch_add(static_cast<int64_t>(tokens.size()),
+                                     std::memory_order_relaxed);
           for (size_t begin = 0; begin < paragraph_ids.size(); begin += max_tokens) {
             const size_t n = std::min(max_tokens, paragraph_ids.size() - begin);
             if (absl::Status s = writer->Add(paragraph_ids.data() + begin, n, document_pending);
@@ -50,7 +54,8 @@ absl::Status EncodeRank(const std::vector<InputFile>& files, const std::vector<W
             document_pending = false;
           }
           return absl::OkStatus();
-        });
+        },
+        nullptr, &progress->bytes);
     if (!status.ok()) return status;
   }
   return absl::OkStatus();
@@ -73,6 +78,15 @@ absl::StatusOr<IdEncodeResult> EncodeCorpus(const InputSpec& input, const Tokeni
   ids.reserve(vocab.size());
   for (size_t i = 0; i < vocab.size(); ++i) ids.emplace(vocab[i].word, static_cast<uint32_t>(i));
 
+  int64_t my_bytes = 0;
+  for (const WorkUnit& u : units) my_bytes += u.end - u.begin;
+  ProgressCounters progress;
+  std::unique_ptr<ProgressReporter> reporter;
+  if (comm->rank() == 0) {
+    reporter = std::make_unique<ProgressReporter>("encode", my_bytes, comm->size(),
+                                                  runtime.progress_seconds(), &progress,
+                                                  /*print_final=*/true);
+  }
   IdEncodeResult result;
   result.path = IdShardPath(dir, comm->rank(), comm->size());
   int64_t dropped = 0;
@@ -83,10 +97,12 @@ absl::StatusOr<IdEncodeResult> EncodeCorpus(const InputSpec& input, const Tokeni
   if (!writer.ok()) {
     status = writer.status();
   } else {
-    status = EncodeRank(*files, units, input, tokenizer, ids_spec, ids, writer->get(), &dropped);
+    status = EncodeRank(*files, units, input, tokenizer, ids_spec, ids, writer->get(), &dropped,
+                        &progress);
     if (status.ok()) status = (*writer)->Close();
     if (status.ok()) result.rank_tokens = (*writer)->tokens();
   }
+  reporter.reset();  // its closing line
   if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
   std::vector<int64_t> sums = {result.rank_tokens, dropped};
   if (absl::Status s = comm->AllReduce(absl::MakeSpan(sums), ReduceOp::kSum); !s.ok()) return s;

@@ -2,20 +2,22 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 
 #include "absl/strings/str_format.h"
 
 namespace wordmill {
 
-ProgressReporter::ProgressReporter(std::string label, int64_t total_bytes, int ranks,
-                                   double interval_seconds, const ProgressCounters* counters)
-    : label_(std::move(label)),
-      total_bytes_(total_bytes),
-      ranks_(ranks),
-      interval_seconds_(interval_seconds),
-      counters_(counters),
+std::string FormatEta(double seconds) {
+  if (!(seconds >= 0) || seconds > 1e8) return "--:--";
+  const int64_t left = static_cast<int64_t>(seconds + 0.5);
+  return absl::StrFormat("%d:%02d:%02d", left / 3600, left / 60 % 60, left % 60);
+}
+
+ProgressLine::ProgressLine(double interval_seconds, bool print_final, Formatter format)
+    : interval_seconds_(interval_seconds),
+      print_final_(print_final),
+      format_(std::move(format)),
       start_(std::chrono::steady_clock::now()) {
   if (interval_seconds_ <= 0) return;
   in_place_ = isatty(STDERR_FILENO);
@@ -23,7 +25,7 @@ ProgressReporter::ProgressReporter(std::string label, int64_t total_bytes, int r
   thread_ = std::thread([this] { Run(); });
 }
 
-ProgressReporter::~ProgressReporter() {
+ProgressLine::~ProgressLine() {
   if (!thread_.joinable()) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -34,11 +36,32 @@ ProgressReporter::~ProgressReporter() {
   Print(/*final=*/true);
 }
 
-void ProgressReporter::Run() {
+void ProgressLine::Run() {
   std::unique_lock<std::mutex> lock(mutex_);
   const auto interval = std::chrono::duration<double>(interval_seconds_);
   while (!wake_.wait_for(lock, interval, [this] { return stop_; })) Print(/*final=*/false);
 }
+
+void ProgressLine::Print(bool final) {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const std::string line = format_(seconds);
+  if (in_place_) {
+    std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");
+  } else if (!final || print_final_) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  std::fflush(stderr);
+}
+
+ProgressReporter::ProgressReporter(std::string label, int64_t total_bytes, int ranks,
+                                   double interval_seconds, const ProgressCounters* counters,
+                                   bool print_final)
+    : line_(interval_seconds, print_final,
+            [label = std::move(label), total_bytes, ranks, counters](double seconds) {
+              return FormatLine(label, counters->bytes.load(std::memory_order_relaxed), total_bytes,
+                                counters->tokens.load(std::memory_order_relaxed), seconds, ranks);
+            }) {}
 
 std::string ProgressReporter::FormatLine(const std::string& label, int64_t bytes,
                                          int64_t total_bytes, int64_t tokens, double seconds,
@@ -48,28 +71,14 @@ std::string ProgressReporter::FormatLine(const std::string& label, int64_t bytes
   const double percent = total_bytes > 0 ? 100.0 * bytes / total_bytes : 100.0;
   std::string eta = "--:--";
   if (bytes > 0 && total_bytes > bytes) {
-    const int64_t left = static_cast<int64_t>(seconds * (total_bytes - bytes) / bytes);
-    eta = absl::StrFormat("%d:%02d:%02d", left / 3600, left / 60 % 60, left % 60);
+    eta = FormatEta(
+        static_cast<double>(static_cast<int64_t>(seconds * (total_bytes - bytes) / bytes)));
   } else if (bytes >= total_bytes) {
     eta = "0:00:00";
   }
   return absl::StrFormat(
       "%s: %.1f/%.1f MB (%.1f%%) %.1f MB/s %.2f M tokens/s ETA %s [rank 0 of %d]", label, mb,
       total_bytes / 1e6, percent, rate, seconds > 0 ? tokens / seconds / 1e6 : 0.0, eta, ranks);
-}
-
-void ProgressReporter::Print(bool final) {
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const std::string line =
-      FormatLine(label_, counters_->bytes.load(std::memory_order_relaxed), total_bytes_,
-                 counters_->tokens.load(std::memory_order_relaxed), seconds, ranks_);
-  if (in_place_) {
-    std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");
-  } else if (!final) {
-    std::fprintf(stderr, "%s\n", line.c_str());
-  }
-  std::fflush(stderr);
 }
 
 }  // namespace wordmill
