@@ -61,7 +61,7 @@ class TokenizerCommandTest : public ::testing::Test {
 TEST_F(TokenizerCommandTest, ModelsAreIdenticalForOneTwoAndThreeRanks) {
   for (const std::string flags :
        {"--model bpe --vocab-size 1500", "--model bpe --no-byte-level --vocab-size 3000",
-        "--model wordpiece --vocab-size 3000"}) {
+        "--model unigram --vocab-size 2000", "--model wordpiece --vocab-size 3000"}) {
     const std::string one = Train("np1", flags, 1);
     for (int ranks : {2, 3}) {
       if (flags.find("--model bpe --vocab") == std::string::npos && ranks == 2) continue;
@@ -87,7 +87,7 @@ TEST_F(TokenizerCommandTest, DecodeRoundTripsTheNormalizedText) {
   ASSERT_GT(expected.size(), 100000u);
   for (const std::string flags :
        {"--model bpe --vocab-size 2000", "--model bpe --no-byte-level --vocab-size 4000",
-        "--model wordpiece --vocab-size 4000"}) {
+        "--model wordpiece --vocab-size 4000", "--model unigram --vocab-size 4000"}) {
     const std::string model = Train("model", flags);
     const testing::CommandResult encoded =
         Run(absl::StrCat("tokenizer encode --model ", model, " --output ", dir_.File("ids.txt"),
