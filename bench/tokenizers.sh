@@ -12,7 +12,7 @@
 # For each tokenizer: training wall seconds (wordmill: the whole `tokenizer train` command,
 # which also reads and counts the text; spm_train: the whole command, --num_threads THREADS),
 # encoding throughput over the text's bytes with THREADS threads (wordmill `tokenizer encode
-# --threads THREADS`; spm_encode is single-threaded, so THREADS processes each encode a
+# --threads THREADS --output-dir`, id shards, the multi-threaded path; spm_encode is single-threaded, so THREADS processes each encode a
 # 1/THREADS slice of the lines at the same time; HF: encodeBatch with RAYON_NUM_THREADS), and
 # tokens per word (ids written / words of the text). Prints a markdown table with the ratios to
 # SentencePiece of the same model type and the targets with PASS/FAIL; the figures are
@@ -125,11 +125,12 @@ run_wordmill() {
   train_s[$key]=$wall
   echo "  wordmill $model: encode" >&2
   timed "$WORDMILL" tokenizer encode --model "$dir/tokenizer.wmrec" --threads "$THREADS" \
-    --output "$dir.ids" "$text" >"$dir.encode.log" 2>&1
+    --output-dir "$dir.ids" "$text" >"$dir.encode.log" 2>&1
   encode_s[$key]=$wall
-  tokens[$key]=$(count_words "$dir.ids")
+  # "wordmill tokenizer encode: 54.6 MB, 9308775 words -> 10400000 tokens (...)"
+  tokens[$key]=$(grep -o -m1 '[0-9]* tokens' "$dir.encode.log" | cut -d' ' -f1)
   vocab[$key]=$(wc -l <"$dir/vocab.txt" | tr -d ' ')
-  rm -f "$dir.ids"
+  rm -rf "$dir.ids"
   rows+=("$key")
 }
 
