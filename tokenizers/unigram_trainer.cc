@@ -437,16 +437,23 @@ absl::Status UnigramTrainer::MakeSeed() {
 
 void UnigramTrainer::SetPieces(std::vector<std::string> pieces, std::vector<double> scores,
                                std::vector<char> required) {
-  std::vector<size_t> order(pieces.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return pieces[a] < pieces[b]; });
-  pieces_.clear();
-  scores_.clear();
-  required_.clear();
-  for (size_t i : order) {
-    pieces_.push_back(std::move(pieces[i]));
-    scores_.push_back(scores[i]);
-    required_.push_back(required[i]);
+  if (std::is_sorted(pieces.begin(), pieces.end())) {  // all but the seed keep the order
+    pieces_ = std::move(pieces);
+    scores_ = std::move(scores);
+    required_ = std::move(required);
+  } else {
+    std::vector<size_t> order(pieces.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return pieces[a] < pieces[b]; });
+    pieces_.clear();
+    scores_.clear();
+    required_.clear();
+    for (size_t i : order) {
+      pieces_.push_back(std::move(pieces[i]));
+      scores_.push_back(scores[i]);
+      required_.push_back(required[i]);
+    }
   }
   std::vector<std::string_view> views(pieces_.begin(), pieces_.end());
   trie_ = std::make_unique<PieceTrie>(views);
