@@ -8,6 +8,8 @@
 #   bench/tokenizers.sh
 #   VOCAB=32000 CORPORA="enwiki kowiki" THREADS=2 HF=1 bench/tokenizers.sh   (the defaults)
 #   TOOLS="wordmill spm" bench/tokenizers.sh   a subset (default: wordmill spm hf)
+#   MODELS="bpe unigram" bench/tokenizers.sh     wordmill's models (default: bpe bpe-bytes
+#                                                wordpiece unigram; bpe is character-level)
 #
 # For each tokenizer: training wall seconds (wordmill: the whole `tokenizer train` command,
 # which also reads and counts the text; spm_train: the whole command, --num_threads THREADS),
@@ -27,7 +29,8 @@ CORPORA=${CORPORA:-enwiki kowiki}
 THREADS=${THREADS:-2}
 TOOLS=${TOOLS:-wordmill spm hf}
 uses() { [[ " $TOOLS " == *" $1 "* ]]; }
-WORDMILL=build/wordmill
+WORDMILL=${WORDMILL:-build/wordmill}
+MODELS=${MODELS:-bpe bpe-bytes wordpiece unigram}  # wordmill's rows
 SHARED=${WORDMILL_SHARED:-../shared}/corpora  # WORDMILL_SHARED overrides, as for the tests
 
 for corpus in $CORPORA; do
@@ -165,7 +168,7 @@ run_hf() {
   local corpus=$1 model=$2 key="$1/hf-$2" out="$WORK/$1-hf-$2.out"
   echo "  hf tokenizers $model: train + encode" >&2
   timed env RAYON_NUM_THREADS="$THREADS" node -e "$HF_SCRIPT" "$HF_DIR/node_modules/tokenizers" \
-    "$model" "$WORK/$corpus.txt" "$out"
+    "$model" "$WORK/$corpus.txt" "$out" >"$out.log" 2>&1
   read -r "train_s[$key]" "encode_s[$key]" "tokens[$key]" "vocab[$key]" <"$out"
   rows+=("$key")
 }
@@ -183,10 +186,13 @@ for corpus in $CORPORA; do
     run_spm "$corpus" unigram
   fi
   if uses wordmill; then
-    run_wordmill "$corpus" bpe --no-byte-level
-    run_wordmill "$corpus" bpe-bytes
-    run_wordmill "$corpus" wordpiece
-    run_wordmill "$corpus" unigram
+    for model in $MODELS; do
+      if [[ "$model" == bpe ]]; then
+        run_wordmill "$corpus" bpe --no-byte-level
+      else
+        run_wordmill "$corpus" "$model"
+      fi
+    done
   fi
   if uses hf; then
     for model in bpe wordpiece unigram; do run_hf "$corpus" "$model"; done
@@ -220,6 +226,7 @@ targets=()
 for key in "${rows[@]}"; do
   corpus=${key%%/*}
   peer=$(peer_of "$key")
+  peer=${peer:-none}  # bash refuses an empty associative-array subscript
   line=$(awk -v c="$corpus" -v d="$(describe "$key")" -v v="${vocab[$key]}" \
     -v t="${train_s[$key]}" -v e="${encode_s[$key]}" -v tok="${tokens[$key]}" \
     -v bytes="${text_bytes[$corpus]}" -v words="${text_words[$corpus]}" \
@@ -230,7 +237,7 @@ for key in "${rows[@]}"; do
        else printf " | | |"
      }')
   echo "$line"
-  if [[ -n "$peer" ]]; then
+  if [[ "$peer" != none ]]; then
     targets+=("$(awk -v k="$key" -v t="${train_s[$key]}" -v e="${encode_s[$key]}" -v tok="${tokens[$key]}" \
       -v pt="${train_s[$peer]}" -v pe="${encode_s[$peer]}" -v ptok="${tokens[$peer]}" \
       'function verdict(ok) { return ok ? "PASS" : "FAIL" }
