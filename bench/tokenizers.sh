@@ -116,6 +116,11 @@ const lines = fs.readFileSync(text, "utf8").split("\n").filter((l) => l.length >
 
 declare -A train_s encode_s tokens vocab
 rows=()
+# Logs a finished row to stderr at once (so a long run's figures survive an interruption).
+finish_row() {
+  rows+=("$1")
+  echo "  result $1: train ${train_s[$1]} s, encode ${encode_s[$1]} s, ${tokens[$1]} tokens, vocab ${vocab[$1]}" >&2
+}
 
 # run_wordmill CORPUS MODEL [FLAGS...]
 run_wordmill() {
@@ -134,7 +139,7 @@ run_wordmill() {
   tokens[$key]=$(grep -o -m1 '[0-9]* tokens' "$dir.encode.log" | cut -d' ' -f1)
   vocab[$key]=$(wc -l <"$dir/vocab.txt" | tr -d ' ')
   rm -rf "$dir.ids"
-  rows+=("$key")
+  finish_row "$key"
 }
 
 # run_spm CORPUS MODEL_TYPE
@@ -160,7 +165,7 @@ run_spm() {
   tokens[$key]=$(cat "$WORK/$corpus.part."*".$type.ids" | wc -w | tr -d ' ')
   vocab[$key]=$(wc -l <"$prefix.vocab" | tr -d ' ')
   rm -f "$WORK/$corpus.part."*".$type.ids"
-  rows+=("$key")
+  finish_row "$key"
 }
 
 # run_hf CORPUS MODEL
@@ -170,7 +175,7 @@ run_hf() {
   timed env RAYON_NUM_THREADS="$THREADS" node -e "$HF_SCRIPT" "$HF_DIR/node_modules/tokenizers" \
     "$model" "$WORK/$corpus.txt" "$out" >"$out.log" 2>&1
   read -r "train_s[$key]" "encode_s[$key]" "tokens[$key]" "vocab[$key]" <"$out"
-  rows+=("$key")
+  finish_row "$key"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -180,6 +185,7 @@ for corpus in $CORPORA; do
   "$WORDMILL" tokenize --output "$WORK/$corpus.txt" "$SHARED/$corpus" >&2
   text_bytes[$corpus]=$(stat -c %s "$WORK/$corpus.txt")
   text_words[$corpus]=$(count_words "$WORK/$corpus.txt")
+  echo "  $corpus: ${text_bytes[$corpus]} bytes, ${text_words[$corpus]} words" >&2
   split -n "l/$THREADS" -d "$WORK/$corpus.txt" "$WORK/$corpus.part."
   if uses spm; then
     run_spm "$corpus" bpe
