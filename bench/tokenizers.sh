@@ -78,15 +78,18 @@ machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8; exit }' /proc
 own_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$$/stat"; }
 other_ticks=0
 timed_seconds=0
-# timed CMD...: runs CMD, sets `wall`; accumulates the CPU time other processes took meanwhile.
+# timed CMD...: runs CMD, sets `wall` and `cpu` (its user + system seconds, children included);
+# accumulates the CPU time other processes took meanwhile.
 timed() {
-  local machine_before own_before start
+  local machine_before own_before start own_after
   machine_before=$(machine_ticks)
   own_before=$(own_ticks)
   start=$(now)
   "$@"
   wall=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')
-  other_ticks=$((other_ticks + ($(machine_ticks) - machine_before) - ($(own_ticks) - own_before)))
+  own_after=$(own_ticks)
+  cpu=$(awk -v t="$((own_after - own_before))" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')
+  other_ticks=$((other_ticks + ($(machine_ticks) - machine_before) - (own_after - own_before)))
   timed_seconds=$(awk -v t="$timed_seconds" -v w="$wall" 'BEGIN { print t + w }')
 }
 count_words() { wc -w <"$1" | tr -d ' '; }
@@ -114,12 +117,12 @@ const lines = fs.readFileSync(text, "utf8").split("\n").filter((l) => l.length >
 })();
 '
 
-declare -A train_s encode_s tokens vocab
+declare -A train_s encode_s train_cpu encode_cpu tokens vocab
 rows=()
 # Logs a finished row to stderr at once (so a long run's figures survive an interruption).
 finish_row() {
   rows+=("$1")
-  echo "  result $1: train ${train_s[$1]} s, encode ${encode_s[$1]} s, ${tokens[$1]} tokens, vocab ${vocab[$1]}" >&2
+  echo "  result $1: train ${train_s[$1]} s (cpu ${train_cpu[$1]}), encode ${encode_s[$1]} s (cpu ${encode_cpu[$1]}), ${tokens[$1]} tokens, vocab ${vocab[$1]}" >&2
 }
 
 # run_wordmill CORPUS MODEL [FLAGS...]
@@ -131,10 +134,12 @@ run_wordmill() {
   timed "$WORDMILL" tokenizer train --model "${model%-*}" --vocab-size "$VOCAB" --threads "$THREADS" \
     "$@" --output-dir "$dir" "$text" >"$dir.train.log" 2>&1
   train_s[$key]=$wall
+  train_cpu[$key]=$cpu
   echo "  wordmill $model: encode" >&2
   timed "$WORDMILL" tokenizer encode --model "$dir/tokenizer.wmrec" --threads "$THREADS" \
     --output-dir "$dir.ids" "$text" >"$dir.encode.log" 2>&1
   encode_s[$key]=$wall
+  encode_cpu[$key]=$cpu
   # "wordmill tokenizer encode: 54.6 MB, 9308775 words -> 10400000 tokens (...)"
   tokens[$key]=$(grep -o -m1 '[0-9]* tokens' "$dir.encode.log" | cut -d' ' -f1)
   vocab[$key]=$(wc -l <"$dir/vocab.txt" | tr -d ' ')
@@ -152,6 +157,7 @@ run_spm() {
     --normalization_rule_name=identity --max_sentence_length=1000000 --minloglevel=1 \
     >"$prefix.train.log" 2>&1
   train_s[$key]=$wall
+  train_cpu[$key]=$cpu
   echo "  spm_encode ($THREADS processes)" >&2
   spm_encode_parallel() {
     local part
@@ -162,6 +168,7 @@ run_spm() {
   }
   timed spm_encode_parallel
   encode_s[$key]=$wall
+  encode_cpu[$key]=$cpu
   tokens[$key]=$(cat "$WORK/$corpus.part."*".$type.ids" | wc -w | tr -d ' ')
   vocab[$key]=$(wc -l <"$prefix.vocab" | tr -d ' ')
   rm -f "$WORK/$corpus.part."*".$type.ids"
@@ -175,6 +182,8 @@ run_hf() {
   timed env RAYON_NUM_THREADS="$THREADS" node -e "$HF_SCRIPT" "$HF_DIR/node_modules/tokenizers" \
     "$model" "$WORK/$corpus.txt" "$out" >"$out.log" 2>&1
   read -r "train_s[$key]" "encode_s[$key]" "tokens[$key]" "vocab[$key]" <"$out"
+  train_cpu[$key]="-"  # one process for both: its CPU time is not split
+  encode_cpu[$key]=$cpu
   finish_row "$key"
 }
 
@@ -226,8 +235,8 @@ describe() {
 }
 
 echo
-echo "| corpus | tokenizer | vocab | train s | encode s | encode MB/s | tokens/word | train vs spm | encode vs spm | tokens/word vs spm |"
-echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| corpus | tokenizer | vocab | train s | train CPU s | encode s | encode CPU s | encode MB/s | tokens/word | train vs spm | encode vs spm | train / encode CPU vs spm | tokens/word vs spm |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 targets=()
 for key in "${rows[@]}"; do
   corpus=${key%%/*}
@@ -235,12 +244,14 @@ for key in "${rows[@]}"; do
   peer=${peer:-none}  # bash refuses an empty associative-array subscript
   line=$(awk -v c="$corpus" -v d="$(describe "$key")" -v v="${vocab[$key]}" \
     -v t="${train_s[$key]}" -v e="${encode_s[$key]}" -v tok="${tokens[$key]}" \
+    -v tc="${train_cpu[$key]}" -v ec="${encode_cpu[$key]}" \
     -v bytes="${text_bytes[$corpus]}" -v words="${text_words[$corpus]}" \
     -v pt="${train_s[$peer]:-}" -v pe="${encode_s[$peer]:-}" -v ptok="${tokens[$peer]:-}" \
+    -v ptc="${train_cpu[$peer]:-}" -v pec="${encode_cpu[$peer]:-}" \
     'BEGIN {
-       printf "| %s | %s | %d | %.1f | %.2f | %.1f | %.4f |", c, d, v, t, e, bytes / 1e6 / e, tok / words
-       if (pt != "") printf " %.2fx | %.2fx | %+.2f%% |", pt / t, pe / e, 100 * (tok - ptok) / ptok
-       else printf " | | |"
+       printf "| %s | %s | %d | %.1f | %s | %.2f | %s | %.1f | %.4f |", c, d, v, t, tc, e, ec, bytes / 1e6 / e, tok / words
+       if (pt != "") printf " %.2fx | %.2fx | %.2fx / %.2fx | %+.2f%% |", pt / t, pe / e, ptc / tc, pec / ec, 100 * (tok - ptok) / ptok
+       else printf " | | | |"
      }')
   echo "$line"
   if [[ "$peer" != none ]]; then
@@ -257,6 +268,8 @@ done
 echo
 echo "Vocabulary $VOCAB (HF rows: the default trainer's size, all its Node bindings can train);"
 echo "$THREADS threads for training and encoding. Words: the text's space-separated words."
+echo "CPU s: user + system seconds of the command (all threads/processes); on a busy machine the"
+echo "CPU ratios are the steadier comparison. HF: one process trains and encodes (no CPU split)."
 echo "Load average before $load_before, after $load_after; other processes used $other_cpu CPU-seconds"
 echo "during the $(awk -v t="$timed_seconds" 'BEGIN { printf "%.0f", t }') s of timed runs."
 echo
