@@ -121,36 +121,31 @@ bool HasWmvMagic(absl::string_view data) {
   return data.size() >= sizeof(kWmvMagic) && std::memcmp(data.data(), kWmvMagic, 8) == 0;
 }
 
-absl::Status WriteWmv(const std::string& path, const EmbeddingMatrix& m,
-                      const WmvWriteOptions& options) {
-  if (absl::Status s = CheckMatrix(path, m); !s.ok()) return s;
-  std::vector<uint64_t> slots;
-  if (absl::Status s = BuildIndex(path, m, &slots); !s.ok()) return s;
+namespace {
 
-  // The matrix bytes: the float32 values as they are, or converted to binary16.
-  std::vector<uint16_t> half;
-  absl::string_view matrix = Bytes(m.values.data(), m.values.size() * sizeof(float));
-  if (options.dtype == WMV_FLOAT16) {
-    half.resize(m.values.size());
-    for (size_t i = 0; i < m.values.size(); ++i) {
-      half[i] = FloatToHalf(m.values[i]);
-      if (!std::isfinite(HalfToFloat(half[i])) && std::isfinite(m.values[i])) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ": row ", i / m.dim, " ('", m.words[i / m.dim], "') value ", i % m.dim + 1, " (",
-            m.values[i], ") overflows float16 (max 65504); use dtype float32"));
-      }
+// Converts the matrix to binary16; a value beyond float16's range is an error naming it.
+absl::Status ToHalf(const std::string& path, const EmbeddingMatrix& m,
+                    std::vector<uint16_t>* half) {
+  half->resize(m.values.size());
+  for (size_t i = 0; i < m.values.size(); ++i) {
+    (*half)[i] = FloatToHalf(m.values[i]);
+    if (!std::isfinite(HalfToFloat((*half)[i])) && std::isfinite(m.values[i])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": row ", i / m.dim, " ('", m.words[i / m.dim], "') value ", i % m.dim + 1, " (",
+          m.values[i], ") overflows float16 (max 65504); use dtype float32"));
     }
-    matrix = Bytes(half.data(), half.size() * sizeof(uint16_t));
   }
-  std::vector<uint64_t> offsets(m.words.size() + 1, 0);
-  std::string words;
-  for (size_t k = 0; k < m.words.size(); ++k) {
-    words += m.words[k];
-    offsets[k + 1] = words.size();
-  }
-  const absl::string_view offset_bytes = Bytes(offsets.data(), offsets.size() * sizeof(uint64_t));
-  const absl::string_view slot_bytes = Bytes(slots.data(), slots.size() * sizeof(uint64_t));
+  return absl::OkStatus();
+}
 
+// The bytes of the four sections, in file order.
+struct WmvSections {
+  absl::string_view matrix, word_offsets, words, index;
+};
+
+// The header for `sections`: sizes, checksums and the 64-byte-aligned offsets.
+WmvHeader LayOut(const EmbeddingMatrix& m, const WmvWriteOptions& options,
+                 const WmvSections& sections) {
   WmvHeader h;
   h.set_rows(static_cast<uint64_t>(m.rows()));
   h.set_dim(static_cast<uint32_t>(m.dim));
@@ -159,32 +154,62 @@ absl::Status WriteWmv(const std::string& path, const EmbeddingMatrix& m,
   if (!options.spec_type.empty()) h.set_spec_type(options.spec_type);
   if (!options.spec_text.empty()) h.set_spec_text(options.spec_text);
   if (!options.source.empty()) h.set_source(options.source);
-  // Every fixed64 field is set (to anything) first: the header's size is then final.
-  h.set_matrix_offset(0);
-  h.set_matrix_bytes(matrix.size());
-  h.set_word_offsets_offset(0);
-  h.set_words_offset(0);
-  h.set_words_bytes(words.size());
-  h.set_index_offset(0);
-  h.set_index_slots(slots.size());
-  h.set_matrix_xxh3(XXH3_64bits(matrix.data(), matrix.size()));
+  h.set_matrix_bytes(sections.matrix.size());
+  h.set_words_bytes(sections.words.size());
+  h.set_index_slots(sections.index.size() / sizeof(uint64_t));
+  h.set_matrix_xxh3(XXH3_64bits(sections.matrix.data(), sections.matrix.size()));
   XXH3_state_t* state = XXH3_createState();
   XXH3_64bits_reset(state);
-  XXH3_64bits_update(state, offset_bytes.data(), offset_bytes.size());
-  XXH3_64bits_update(state, words.data(), words.size());
+  XXH3_64bits_update(state, sections.word_offsets.data(), sections.word_offsets.size());
+  XXH3_64bits_update(state, sections.words.data(), sections.words.size());
   h.set_vocab_xxh3(XXH3_64bits_digest(state));
   XXH3_freeState(state);
-  h.set_index_xxh3(XXH3_64bits(slot_bytes.data(), slot_bytes.size()));
-  h.set_file_size(0);
+  h.set_index_xxh3(XXH3_64bits(sections.index.data(), sections.index.size()));
+  // Every fixed64 field is set (to anything) first: the header's size is then final.
+  for (auto setter :
+       {&WmvHeader::set_matrix_offset, &WmvHeader::set_word_offsets_offset,
+        &WmvHeader::set_words_offset, &WmvHeader::set_index_offset, &WmvHeader::set_file_size}) {
+    (h.*setter)(0);
+  }
   const int64_t header_bytes = static_cast<int64_t>(h.ByteSizeLong());
   h.set_matrix_offset(Align(kWmvPreambleBytes + header_bytes));
-  h.set_word_offsets_offset(Align(h.matrix_offset() + matrix.size()));
-  h.set_words_offset(Align(h.word_offsets_offset() + offset_bytes.size()));
-  h.set_index_offset(Align(h.words_offset() + words.size()));
-  h.set_file_size(h.index_offset() + slot_bytes.size());
+  h.set_word_offsets_offset(Align(h.matrix_offset() + sections.matrix.size()));
+  h.set_words_offset(Align(h.word_offsets_offset() + sections.word_offsets.size()));
+  h.set_index_offset(Align(h.words_offset() + sections.words.size()));
+  h.set_file_size(h.index_offset() + sections.index.size());
+  return h;
+}
+
+}  // namespace
+
+absl::Status WriteWmv(const std::string& path, const EmbeddingMatrix& m,
+                      const WmvWriteOptions& options) {
+  if (absl::Status s = CheckMatrix(path, m); !s.ok()) return s;
+  std::vector<uint64_t> slots;
+  if (absl::Status s = BuildIndex(path, m, &slots); !s.ok()) return s;
+  // The matrix bytes: the float32 values as they are, or converted to binary16.
+  std::vector<uint16_t> half;
+  WmvSections sections;
+  sections.matrix = Bytes(m.values.data(), m.values.size() * sizeof(float));
+  if (options.dtype == WMV_FLOAT16) {
+    if (absl::Status s = ToHalf(path, m, &half); !s.ok()) return s;
+    sections.matrix = Bytes(half.data(), half.size() * sizeof(uint16_t));
+  }
+  std::vector<uint64_t> offsets(m.words.size() + 1, 0);
+  std::string words;
+  for (size_t k = 0; k < m.words.size(); ++k) {
+    words += m.words[k];
+    offsets[k + 1] = words.size();
+  }
+  sections.word_offsets = Bytes(offsets.data(), offsets.size() * sizeof(uint64_t));
+  sections.words = words;
+  sections.index = Bytes(slots.data(), slots.size() * sizeof(uint64_t));
+  const WmvHeader h = LayOut(m, options, sections);
   const std::string header = h.SerializeAsString();
-  if (static_cast<int64_t>(header.size()) != header_bytes) {
-    return absl::InternalError(absl::StrCat(path, ": header size changed while laying out"));
+  if (header.size() > kMaxHeaderBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": header of ", header.size(),
+                                                   " bytes (spec_text?) exceeds the ",
+                                                   kMaxHeaderBytes, "-byte limit"));
   }
 
   char preamble[kWmvPreambleBytes];
@@ -199,13 +224,14 @@ absl::Status WriteWmv(const std::string& path, const EmbeddingMatrix& m,
   absl::StatusOr<std::unique_ptr<AtomicFileWriter>> writer = AtomicFileWriter::Open(path);
   if (!writer.ok()) return writer.status();
   AtomicFileWriter* w = writer->get();
-  for (auto [offset, bytes] :
-       std::vector<std::pair<int64_t, absl::string_view>>{{0, Bytes(preamble, sizeof(preamble))},
-                                                          {kWmvPreambleBytes, header},
-                                                          {h.matrix_offset(), matrix},
-                                                          {h.word_offsets_offset(), offset_bytes},
-                                                          {h.words_offset(), words},
-                                                          {h.index_offset(), slot_bytes}}) {
+  // Pad() also checks the layout: a section never starts before the previous one ended.
+  for (auto [offset, bytes] : std::vector<std::pair<int64_t, absl::string_view>>{
+           {0, Bytes(preamble, sizeof(preamble))},
+           {kWmvPreambleBytes, header},
+           {h.matrix_offset(), sections.matrix},
+           {h.word_offsets_offset(), sections.word_offsets},
+           {h.words_offset(), sections.words},
+           {h.index_offset(), sections.index}}) {
     if (absl::Status s = Pad(w, offset); !s.ok()) return s;
     if (absl::Status s = w->Write(bytes); !s.ok()) return s;
   }

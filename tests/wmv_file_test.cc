@@ -157,8 +157,11 @@ class WmvDamageTest : public ::testing::Test {
 };
 
 TEST_F(WmvDamageTest, EveryTruncationIsRefusedAtOpen) {
-  for (size_t n = 0; n < good_.size(); ++n) {
-    const std::string error = OpenBytes(good_.substr(0, n));
+  // A small file, so that every prefix can be tried.
+  ASSERT_TRUE(WriteWmv(dir_.File("small.wmv"), Sample(4, 2, 5), {}).ok());
+  const std::string small = testing::ReadFile(dir_.File("small.wmv"));
+  for (size_t n = 0; n < small.size(); ++n) {
+    const std::string error = OpenBytes(small.substr(0, n));
     ASSERT_THAT(error, HasSubstr("bad.wmv")) << "prefix of " << n << " bytes";
   }
   EXPECT_THAT(OpenBytes(good_.substr(0, good_.size() - 1)),
@@ -189,6 +192,12 @@ TEST_F(WmvDamageTest, HeaderClaimingMoreRowsThanTheFileHolds) {
   h.set_index_offset(align(h.words_offset() + h.words_bytes()));
   EXPECT_THAT(OpenBytes(WithHeader(good_, h)),
               AllOf(HasSubstr("rows = 100"), HasSubstr("extends past the end of the file")));
+  // scripts/wmv.py applies the same checks to the same file.
+  const testing::CommandResult py = testing::RunCommand("/usr/bin/python3 " + testing::SourceDir() +
+                                                        "/scripts/wmv.py " + dir_.File("bad.wmv"));
+  EXPECT_EQ(py.exit_code, 2);
+  EXPECT_THAT(py.output, AllOf(HasSubstr("bad.wmv"), HasSubstr("rows = 100"),
+                               HasSubstr("extends past the end of the file")));
   h = HeaderOf(good_);
   h.set_dim(0);
   EXPECT_THAT(OpenBytes(WithHeader(good_, h)), HasSubstr("header field dim = 0"));
