@@ -90,8 +90,8 @@ void PrintSummary(const CooccurCommand& spec, const CooccurResult& r, int ranks)
 
 }  // namespace
 
-absl::Status RunCooccurStage(const CooccurCommand& spec, Communicator* comm,
-                             StageOutputs* outputs) {
+absl::Status RunCooccurStage(const CooccurCommand& spec, Communicator* comm, StageOutputs* outputs,
+                             const std::string& encoded_ids) {
   absl::Status prepared =
       comm->rank() == 0 ? PrepareOutputDir(spec.output_dir()) : absl::OkStatus();
   if (absl::Status s = comm->AgreeOk(prepared); !s.ok()) return s;
@@ -102,7 +102,7 @@ absl::Status RunCooccurStage(const CooccurCommand& spec, Communicator* comm,
         absl::StrCat(spec.vocab(), ": ", vocab->size(), " words; at most 2^31 - 1 are supported"));
   }
   absl::StatusOr<CooccurResult> result =
-      BuildCooccurrences(spec, EffectiveSpecText(spec), *vocab, comm);
+      BuildCooccurrences(spec, EffectiveSpecText(spec), *vocab, comm, encoded_ids);
   if (!result.ok()) return result.status();
   if (spec.cooccur().export_glove()) {
     if (absl::Status s = ExportGloveCooccurrences(spec.output_dir(), comm->size(), comm); !s.ok()) {

@@ -188,6 +188,10 @@ absl::Status Validate(const Pipeline& p, const ConfigErrors& errors) {
           s = ValidateNeighborsCommand(stage.neighbors);
         break;
       case StageKind::kExport:
+      case StageKind::kSubwordVocab:
+        break;
+      case StageKind::kTokenizer:
+        s = ValidateTokenizerTrainCommand(stage.tokenizer_train);
         break;
     }
     const bool model_stage = stage.kind == StageKind::kSgns || stage.kind == StageKind::kGlove;

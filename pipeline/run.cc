@@ -19,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "formats/atomic_file.h"
+#include "formats/embedding_export.h"
 #include "google/protobuf/text_format.h"
 #include "pipeline/manifest.h"
 #include "pipeline/report.h"
@@ -183,6 +184,7 @@ class PipelineRunner {
   absl::StatusOr<Decision> Decide(const PlannedStage& stage, const StageManifest& expected,
                                   StageRecord* record);
   absl::Status Execute(const PlannedStage& stage, bool resume, StageOutputs* outputs);
+  absl::Status ExportByTokenId(const PlannedStage& stage, StageOutputs* outputs);
   absl::Status RunStage(size_t index);
   void PrintProgress(size_t index, const Decision& decision);
 
@@ -244,6 +246,10 @@ absl::StatusOr<StageManifest> PipelineRunner::Expected(const PlannedStage& stage
   m.set_stage(stage.name);
   m.set_spec_type(StageSpecType(stage));
   m.set_spec_text(StageSpecText(stage));
+  if (stage.kind == StageKind::kSubwordVocab) {
+    // One id shard per rank: another number of ranks needs new shards.
+    m.set_spec_text(absl::StrCat(m.spec_text(), "# id shards for ", comm_->size(), " ranks\n"));
+  }
   if (stage.reads_corpus) {
     for (const FileFingerprint& f : corpus_) *m.add_input() = f;
   }
@@ -346,11 +352,15 @@ absl::Status PipelineRunner::Execute(const PlannedStage& stage, bool resume,
     case StageKind::kVocab:
       return RunVocabStage(stage.vocab, comm_, outputs);
     case StageKind::kCooccur:
-      return RunCooccurStage(stage.cooccur, comm_, outputs);
+      return RunCooccurStage(stage.cooccur, comm_, outputs, stage.encoded_ids);
+    case StageKind::kTokenizer:
+      return RunTokenizerTrainStage(stage.tokenizer_train, comm_, outputs);
+    case StageKind::kSubwordVocab:
+      return RunSubwordVocabStage(stage.encode, stage.vocab.tokenizer(), stage.dir, comm_, outputs);
     case StageKind::kSgns: {
       SgnsCommand spec = stage.sgns;
       spec.set_resume(resume);
-      return RunSgnsStage(spec, comm_, outputs, on_epoch);
+      return RunSgnsStage(spec, comm_, outputs, on_epoch, stage.encoded_ids);
     }
     case StageKind::kGlove: {
       GloveCommand spec = stage.glove;
@@ -377,6 +387,10 @@ absl::Status PipelineRunner::Execute(const PlannedStage& stage, bool resume,
     }
     case StageKind::kExport: {
       absl::Status status;
+      if (!stage.row_order.empty()) {
+        if (comm_->rank() == 0) status = ExportByTokenId(stage, outputs);
+        return comm_->AgreeOk(status);
+      }
       if (comm_->rank() == 0) {
         std::error_code error;
         fs::create_directories(stage.export_dir, error);
@@ -403,6 +417,32 @@ absl::Status PipelineRunner::Execute(const PlannedStage& stage, bool resume,
     }
   }
   return absl::InternalError("unknown stage kind");
+}
+
+// A subword pipeline's export (rank 0): rows in token-id order (stage.row_order), tokens that
+// never occurred filled by ExportSpec's default rule (zeros) and counted; word2vec binary and
+// text and NumPy, and vocab.tsv copied alongside.
+absl::Status PipelineRunner::ExportByTokenId(const PlannedStage& stage, StageOutputs* outputs) {
+  const std::string model_dir =
+      WorkDir(pipeline_) + "/model-" + pipeline_.model(stage.model).name();
+  ExportSpec spec;
+  spec.set_input(model_dir + "/vectors.bin");
+  spec.set_output_dir(stage.export_dir);
+  spec.set_row_order(stage.row_order);
+  for (ExportFormat f : {WORD2VEC_BINARY, WORD2VEC_TEXT, NUMPY}) spec.add_formats(f);
+  absl::StatusOr<ExportResult> result = ExportEmbeddings(spec);
+  if (!result.ok()) return result.status();
+  std::printf("wordmill run: %s: %lld rows in token-id order (%lld tokens never occurred: %s)\n",
+              stage.name.c_str(), static_cast<long long>(result->rows),
+              static_cast<long long>(result->unknown_rows),
+              UnknownRowInit_Name(spec.unknown_rows()).c_str());
+  std::fflush(stdout);
+  outputs->files = result->files;
+  outputs->work_items = result->rows;
+  outputs->work_unit = "rows";
+  const std::string vocab = stage.export_dir + "/vocab.tsv";
+  outputs->files.push_back(vocab);
+  return CopyFileAtomically(WorkDir(pipeline_) + "/vocab/vocab.tsv", vocab);
 }
 
 void PipelineRunner::PrintProgress(size_t index, const Decision& decision) {

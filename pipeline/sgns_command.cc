@@ -15,6 +15,7 @@
 #include "pipeline/spec_flags.h"
 #include "pipeline/stages.h"
 #include "workers/id_encoder.h"
+#include "workers/subword_vocab.h"
 #include "workers/vocab_builder.h"
 
 namespace wordmill {
@@ -221,7 +222,7 @@ absl::Status Train(const SgnsCommand& spec, const Vocabulary& vocab, const Word2
 }  // namespace
 
 absl::Status RunSgnsStage(const SgnsCommand& spec, Communicator* comm, StageOutputs* outputs,
-                          const EpochCallback& on_epoch) {
+                          const EpochCallback& on_epoch, const std::string& encoded_ids) {
   absl::Status prepared =
       comm->rank() == 0 ? PrepareOutputDir(spec.output_dir()) : absl::OkStatus();
   if (absl::Status s = comm->AgreeOk(prepared); !s.ok()) return s;
@@ -232,9 +233,11 @@ absl::Status RunSgnsStage(const SgnsCommand& spec, Communicator* comm, StageOutp
       comm->rank() == 0 ? WriteVocabTsv(vocab_path, *vocab) : absl::OkStatus();
   if (absl::Status s = comm->AgreeOk(vocab_written); !s.ok()) return s;
   absl::StatusOr<IdEncodeResult> encoded =
-      EncodeCorpus(spec.input(), spec.tokenizer(), spec.ids(), spec.runtime(), *vocab,
-                   spec.output_dir() + "/ids", SgnsCommand::descriptor()->full_name(),
-                   EffectiveSpecText(spec), comm);
+      !encoded_ids.empty()
+          ? OpenEncodedCorpus(encoded_ids, *vocab, comm)
+          : EncodeCorpus(spec.input(), spec.tokenizer(), spec.ids(), spec.runtime(), *vocab,
+                         spec.output_dir() + "/ids", SgnsCommand::descriptor()->full_name(),
+                         EffectiveSpecText(spec), comm);
   if (!encoded.ok()) return encoded.status();
   const uint64_t checksum = VocabularyChecksum(*vocab);
   absl::StatusOr<Word2vecCorpus> corpus = LoadIdShard(encoded->path, checksum);

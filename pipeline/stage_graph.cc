@@ -24,9 +24,12 @@ double SgnsCost(const SgnsSpec& s) {
   return std::max(0.1, per_epoch * s.epochs());
 }
 
+bool Subword(const Pipeline& p) { return p.tokens().unit() == TOKEN_UNIT_SUBWORD; }
+
 void AddModelStages(const Pipeline& p, int m, const std::string& work,
                     std::vector<PlannedStage>* stages) {
   const PipelineModel& model = p.model(m);
+  const bool subword = Subword(p);
   const std::string vocab_tsv = work + "/vocab/vocab.tsv";
   PlannedStage train;
   train.name = "model-" + model.name();
@@ -45,10 +48,17 @@ void AddModelStages(const Pipeline& p, int m, const std::string& work,
     train.estimated_cost = std::max(0.1, 14.0 * model.glove().dim() / 100 * model.glove().epochs());
   } else {
     train.kind = StageKind::kSgns;
-    train.reads_corpus = true;
+    train.reads_corpus = !subword;
     *train.sgns.mutable_input() = p.input();
     *train.sgns.mutable_tokenizer() = p.tokenizer();
     *train.sgns.mutable_vocabulary() = p.vocabulary();
+    if (subword) {
+      // Every token of the vocab stage's vocabulary is kept: its shards hold all of them.
+      train.sgns.mutable_vocabulary()->set_min_count(1);
+      train.sgns.mutable_vocabulary()->set_max_size(0);
+      train.encoded_ids = work + "/vocab/ids";
+      train.upstream = {{"vocab", ""}};
+    }
     *train.sgns.mutable_ids() = p.ids();
     *train.sgns.mutable_sgns() = model.sgns();
     *train.sgns.mutable_runtime() = p.runtime();
@@ -85,8 +95,49 @@ void AddModelStages(const Pipeline& p, int m, const std::string& work,
                        {"model-" + model.name(), "vectors.txt"},
                        {"vocab", "vocab.tsv"}};
   exported.export_dir = absl::StrCat(p.output_dir(), "/", model.name());
+  if (subword) {
+    exported.row_order = work + "/vocab/tokens.txt";
+    exported.upstream.push_back({"vocab", "tokens.txt"});
+  }
   exported.estimated_cost = 0.3;
   stages->push_back(std::move(exported));
+}
+
+// The tokenizer stage (unless a model file is given) and the vocab stage of a subword pipeline.
+void AddSubwordStages(const Pipeline& p, const std::string& work,
+                      std::vector<PlannedStage>* stages) {
+  PlannedStage vocab;
+  vocab.name = "vocab";
+  vocab.kind = StageKind::kSubwordVocab;
+  vocab.dir = work + "/vocab";
+  vocab.reads_corpus = true;
+  *vocab.encode.mutable_input() = p.input();
+  *vocab.encode.mutable_runtime() = p.runtime();
+  *vocab.encode.mutable_ids() = p.ids();
+  vocab.encode.set_output_dir(vocab.dir + "/ids");
+  // The word tokenizer the model must have been trained with (RunSubwordVocabStage checks).
+  *vocab.vocab.mutable_tokenizer() = p.tokenizer();
+  if (!p.tokens().model_file().empty()) {
+    vocab.encode.set_model(p.tokens().model_file());
+    vocab.extra_inputs.push_back(p.tokens().model_file());
+  } else {
+    PlannedStage train;
+    train.name = "tokenizer";
+    train.kind = StageKind::kTokenizer;
+    train.dir = work + "/tokenizer";
+    train.reads_corpus = true;
+    *train.tokenizer_train.mutable_input() = p.input();
+    *train.tokenizer_train.mutable_tokenizer() = p.tokenizer();
+    *train.tokenizer_train.mutable_subword() = p.tokens().subword();
+    *train.tokenizer_train.mutable_runtime() = p.runtime();
+    train.tokenizer_train.set_output_dir(train.dir);
+    stages->push_back(std::move(train));
+    vocab.encode.set_model(work + "/tokenizer/tokenizer.wmrec");
+    vocab.upstream = {{"tokenizer", "tokenizer.wmrec"}};
+  }
+  vocab.encoded_ids = vocab.encode.output_dir();
+  vocab.estimated_cost = 2;
+  stages->push_back(std::move(vocab));
 }
 
 }  // namespace
@@ -94,6 +145,7 @@ void AddModelStages(const Pipeline& p, int m, const std::string& work,
 std::vector<PlannedStage> PlanStages(const Pipeline& p) {
   const std::string work = WorkDir(p);
   std::vector<PlannedStage> stages;
+  if (Subword(p)) AddSubwordStages(p, work, &stages);
   PlannedStage vocab;
   vocab.name = "vocab";
   vocab.kind = StageKind::kVocab;
@@ -104,7 +156,7 @@ std::vector<PlannedStage> PlanStages(const Pipeline& p) {
   *vocab.vocab.mutable_vocabulary() = p.vocabulary();
   *vocab.vocab.mutable_runtime() = p.runtime();
   vocab.vocab.set_output_dir(vocab.dir);
-  stages.push_back(std::move(vocab));
+  if (!Subword(p)) stages.push_back(std::move(vocab));
   const bool any_glove = std::any_of(p.model().begin(), p.model().end(),
                                      [](const PipelineModel& m) { return m.has_glove(); });
   if (any_glove) {
@@ -112,8 +164,12 @@ std::vector<PlannedStage> PlanStages(const Pipeline& p) {
     cooccur.name = "cooccur";
     cooccur.kind = StageKind::kCooccur;
     cooccur.dir = work + "/cooccur";
-    cooccur.reads_corpus = true;
+    cooccur.reads_corpus = !Subword(p);
     cooccur.upstream = {{"vocab", "vocab.tsv"}};
+    if (Subword(p)) {
+      cooccur.encoded_ids = work + "/vocab/ids";
+      cooccur.upstream = {{"vocab", ""}};
+    }
     *cooccur.cooccur.mutable_input() = p.input();
     *cooccur.cooccur.mutable_tokenizer() = p.tokenizer();
     *cooccur.cooccur.mutable_cooccur() = p.cooccur();
@@ -145,6 +201,10 @@ std::string StageSpecType(const PlannedStage& stage) {
                           NeighborsCommand::descriptor()->full_name());
     case StageKind::kExport:
       return "copy";
+    case StageKind::kTokenizer:
+      return TokenizerTrainCommand::descriptor()->full_name();
+    case StageKind::kSubwordVocab:
+      return TokenizerEncodeCommand::descriptor()->full_name();
   }
   return "";
 }
@@ -181,9 +241,16 @@ std::string StageSpecText(const PlannedStage& stage) {
       return absl::StrCat(EffectiveSpecText(stage.eval), "# neighbors\n",
                           EffectiveSpecText(stage.neighbors));
     case StageKind::kExport:
-      return absl::StrCat("output_dir: \"", stage.export_dir,
-                          "\"\nfiles: \"vectors.bin\"\nfiles: \"vectors.txt\"\nfiles: "
-                          "\"vocab.tsv\"\n");
+      return absl::StrCat(
+          "output_dir: \"", stage.export_dir,
+          "\"\nfiles: \"vectors.bin\"\nfiles: \"vectors.txt\"\nfiles: "
+          "\"vocab.tsv\"\n",
+          stage.row_order.empty() ? "" : "row_order: \"" + stage.row_order + "\"\n");
+    case StageKind::kTokenizer:
+      return WithoutRuntime(stage.tokenizer_train);
+    case StageKind::kSubwordVocab:
+      return absl::StrCat(WithoutRuntime(stage.encode), "# word tokenizer\n",
+                          EffectiveSpecText(stage.vocab.tokenizer()));
   }
   return "";
 }

@@ -4,6 +4,11 @@
 //   vocab ─┬─ model-<sgns model> ──────────────┬─ eval-<model> ─ export-<model> ─┐
 //          └─ cooccur ─ model-<glove model> ───┘                                 └─ report
 //
+// With a subword tokenizer (Pipeline.tokens) a `tokenizer` stage (training it, unless a model
+// file is given) comes first, the vocab stage encodes the corpus with it into id shards that
+// cooccur and the skip-gram models read instead of the corpus, and exports order rows by token
+// id (tokens.txt of the vocab stage).
+//
 // Each stage works in its own directory work_dir/<stage> (export writes output_dir/<model>/).
 #ifndef WORDMILL_PIPELINE_STAGE_GRAPH_H_
 #define WORDMILL_PIPELINE_STAGE_GRAPH_H_
@@ -16,7 +21,7 @@
 
 namespace wordmill {
 
-enum class StageKind { kVocab, kSgns, kCooccur, kGlove, kEval, kExport };
+enum class StageKind { kVocab, kSgns, kCooccur, kGlove, kEval, kExport, kTokenizer, kSubwordVocab };
 
 struct PlannedStage {
   std::string name;  // vocab, cooccur, model-<name>, eval-<name>, export-<name>
@@ -39,6 +44,13 @@ struct PlannedStage {
   EvalCommand eval;
   NeighborsCommand neighbors;
   std::string export_dir;  // export: output_dir/<model>
+  // Subword pipelines: the tokenizer stage's spec; the vocab stage's (kSubwordVocab: model and
+  // id shard directory filled in); the id shards cooccur and sgns read (work_dir/vocab/ids);
+  // the export's row order (work_dir/vocab/tokens.txt).
+  TokenizerTrainCommand tokenizer_train;
+  TokenizerEncodeCommand encode;
+  std::string encoded_ids;
+  std::string row_order;
   // Rough relative cost, for the overall ETA before any stage has been timed.
   double estimated_cost = 1;
 };

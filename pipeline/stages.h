@@ -44,10 +44,27 @@ absl::Status ValidateNeighborsCommand(const NeighborsCommand& spec);
 // `wordmill vocab`: vocab.tsv, vocab.wmrec, exports and stats.textproto in output_dir.
 absl::Status RunVocabStage(const VocabCommand& spec, Communicator* comm, StageOutputs* outputs);
 // `wordmill sgns`: vocabulary, id shards, training with a checkpoint per epoch, vectors.
+// `encoded_ids`: a directory of id shards already encoded under spec.vocab (a subword
+// pipeline's vocab stage) to train on instead of encoding spec.input.
 absl::Status RunSgnsStage(const SgnsCommand& spec, Communicator* comm, StageOutputs* outputs,
-                          const EpochCallback& on_epoch = nullptr);
-// `wordmill cooccur`: one sorted co-occurrence shard per rank in output_dir.
-absl::Status RunCooccurStage(const CooccurCommand& spec, Communicator* comm, StageOutputs* outputs);
+                          const EpochCallback& on_epoch = nullptr,
+                          const std::string& encoded_ids = "");
+// `wordmill cooccur`: one sorted co-occurrence shard per rank in output_dir (`encoded_ids` as
+// for RunSgnsStage).
+absl::Status RunCooccurStage(const CooccurCommand& spec, Communicator* comm, StageOutputs* outputs,
+                             const std::string& encoded_ids = "");
+
+// `wordmill tokenizer train`: DIR/tokenizer.wmrec and DIR/vocab.txt.
+absl::Status ValidateTokenizerTrainCommand(const TokenizerTrainCommand& spec);
+absl::Status RunTokenizerTrainStage(const TokenizerTrainCommand& spec, Communicator* comm,
+                                    StageOutputs* outputs);
+// The vocab stage of a subword pipeline (workers/subword_vocab.h): encodes spec.input with the
+// model spec.model into id shards in spec.output_dir (vocabulary ids), and writes vocab.tsv
+// (the tokens that occur, with counts) and tokens.txt (every token, line k = token id k: the
+// row order of the exports) in `dir`. The model's word tokenizer must equal `tokenizer`.
+absl::Status RunSubwordVocabStage(const TokenizerEncodeCommand& spec,
+                                  const TokenizerSpec& tokenizer, const std::string& dir,
+                                  Communicator* comm, StageOutputs* outputs);
 // `wordmill glove`: GloVe training with a checkpoint per epoch, vectors in output_dir.
 absl::Status RunGloveStage(const GloveCommand& spec, Communicator* comm, StageOutputs* outputs,
                            const EpochCallback& on_epoch = nullptr);

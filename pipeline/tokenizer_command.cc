@@ -15,6 +15,7 @@
 #include "formats/wordmill.pb.h"
 #include "pipeline/commands.h"
 #include "pipeline/spec_flags.h"
+#include "pipeline/stages.h"
 #include "tokenizers/hf_export.h"
 #include "tokenizers/subword_model.h"
 #include "tokenizers/word_tokenizer.h"
@@ -379,6 +380,19 @@ absl::Status Export(const TokenizerExportCommand& spec) {
 }
 
 }  // namespace
+
+absl::Status ValidateTokenizerTrainCommand(const TokenizerTrainCommand& spec) {
+  return ValidateTrain(spec);
+}
+
+absl::Status RunTokenizerTrainStage(const TokenizerTrainCommand& spec, Communicator* comm,
+                                    StageOutputs* outputs) {
+  if (absl::Status s = Train(spec, comm); !s.ok()) return s;
+  // Written by rank 0, where the pipeline checksums outputs.
+  outputs->files = {absl::StrCat(spec.output_dir(), "/", kModelFile),
+                    absl::StrCat(spec.output_dir(), "/", kVocabFile)};
+  return absl::OkStatus();
+}
 
 int RunTokenizerCommand(const std::vector<std::string>& args, Communicator* comm) {
   const std::string sub = args.empty() ? "" : args[0];

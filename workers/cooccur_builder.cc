@@ -17,6 +17,7 @@
 #include "workers/cooccur_runs.h"
 #include "workers/id_encoder.h"
 #include "workers/progress.h"
+#include "workers/subword_vocab.h"
 #include "workers/vocab_builder.h"
 
 namespace wordmill {
@@ -226,15 +227,19 @@ absl::StatusOr<Vocabulary> ReadVocabularyFile(const std::string& path) {
 
 absl::StatusOr<CooccurResult> BuildCooccurrences(const CooccurCommand& spec,
                                                  const std::string& spec_text,
-                                                 const Vocabulary& vocab, Communicator* comm) {
+                                                 const Vocabulary& vocab, Communicator* comm,
+                                                 const std::string& encoded_ids) {
   const auto start = std::chrono::steady_clock::now();
   CooccurResult result;
   const std::string ids_dir = spec.output_dir() + "/ids";
-  absl::Status made = comm->rank() == 0 ? MakeFreshDir(ids_dir) : absl::OkStatus();
+  absl::Status made =
+      comm->rank() == 0 && encoded_ids.empty() ? MakeFreshDir(ids_dir) : absl::OkStatus();
   if (absl::Status s = comm->AgreeOk(made); !s.ok()) return s;
   absl::StatusOr<IdEncodeResult> encoded =
-      EncodeCorpus(spec.input(), spec.tokenizer(), spec.ids(), spec.runtime(), vocab, ids_dir,
-                   CooccurCommand::descriptor()->full_name(), spec_text, comm);
+      !encoded_ids.empty()
+          ? OpenEncodedCorpus(encoded_ids, vocab, comm)
+          : EncodeCorpus(spec.input(), spec.tokenizer(), spec.ids(), spec.runtime(), vocab, ids_dir,
+                         CooccurCommand::descriptor()->full_name(), spec_text, comm);
   if (!encoded.ok()) return encoded.status();
   result.tokens = encoded->tokens;
   result.dropped = encoded->dropped;

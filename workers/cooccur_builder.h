@@ -59,9 +59,12 @@ absl::StatusOr<Vocabulary> ReadVocabularyFile(const std::string& path);
 
 // Runs the stage; collective. The caller has created output_dir. `spec_text` (the effective
 // spec in text format) goes into the headers of the id and co-occurrence shards.
+// `encoded_ids`: a directory of id shards already encoded under `vocab` (workers/subword_vocab.h)
+// to count instead of encoding spec.input (step 1).
 absl::StatusOr<CooccurResult> BuildCooccurrences(const CooccurCommand& spec,
                                                  const std::string& spec_text,
-                                                 const Vocabulary& vocab, Communicator* comm);
+                                                 const Vocabulary& vocab, Communicator* comm,
+                                                 const std::string& encoded_ids = "");
 
 // Rank 0 writes <output_dir>/cooccurrence.bin in GloVe's layout from all shards. Collective.
 absl::Status ExportGloveCooccurrences(const std::string& output_dir, int ranks, Communicator* comm);
