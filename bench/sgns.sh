@@ -75,7 +75,10 @@ wm() { # wm NAME RANKS THREADS FLAGS...
   local launcher=()
   ((ranks > 1)) && launcher=(mpirun --oversubscribe --bind-to none -np "$ranks")
   run "$name" $((ranks * threads)) "$WORK/$name/vectors.bin" "${launcher[@]}" "$WORDMILL" sgns \
-    --output-dir "$WORK/$name" --threads "$threads" $COMMON "$@" "$TEXT"
+    --output-dir "$WORK/$name" --threads "$threads" $COMMON "$@" "$TEXT" || return 1
+  # In-program figures (not disturbed by the machine's load as much as wall times): training
+  # seconds, and per rank its training CPU and what the replica merges cost and moved.
+  grep -E "^wordmill sgns:|^sgns: rank" "$WORK/$name.log" | sed "s/^/    $name: /" >&2 || true
 }
 
 wm wordmill-skipgram 1 2 || true
