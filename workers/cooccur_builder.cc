@@ -124,12 +124,12 @@ absl::Status RunWorkers(std::vector<std::unique_ptr<CooccurCountWorker>>* worker
   return absl::OkStatus();
 }
 
-// Step 3: counting rounds, then the dense regions. Leaves the runs in the spiller.
 // Wall seconds of the counting phases on this rank.
 struct PhaseTimes {
   double count = 0, route = 0, dense = 0;
 };
 
+// Step 3: counting rounds, then the dense regions. Leaves the runs in the spiller.
 absl::Status CountAndRoute(std::vector<std::unique_ptr<CooccurCountWorker>>* workers,
                            CooccurRouter* router, const RunSpiller& spiller, Communicator* comm,
                            CountProgress* progress, int64_t* pairs, PhaseTimes* times) {
@@ -174,10 +174,10 @@ absl::Status CountAndRoute(std::vector<std::unique_ptr<CooccurCountWorker>>* wor
     note_round();
     progress->dense_done.store(std::max<int64_t>(1, cursor), std::memory_order_relaxed);
     dense->ClearBuffer();
-    start = std::chrono::steady_clock::now();
     absl::StatusOr<int64_t> any_more = comm->MaxInt64(more ? 1 : 0);
     if (!any_more.ok()) return any_more.status();
     if (*any_more == 0) return absl::OkStatus();
+    start = std::chrono::steady_clock::now();
   }
 }
 

@@ -64,7 +64,16 @@ absl::Status CooccurRouter::Route(const std::vector<RecordSpan>& pieces) {
   if (!rounds.ok()) return rounds.status();
   size_t piece = 0, offset = 0;
   absl::Status local;
+  const size_t most_in = batch_records_ * static_cast<size_t>(comm_->size());
   for (int64_t round = 0; round < *rounds; ++round) {
+    // If some rank's receive buffer could overflow in this round, all ranks make room now,
+    // in parallel, rather than one after the other inside the rounds.
+    if (comm_->size() > 1) {
+      absl::StatusOr<int64_t> any_full =
+          comm_->MaxInt64(local.ok() && spiller_->NeedsRoom(most_in) ? 1 : 0);
+      if (!any_full.ok()) return any_full.status();
+      if (*any_full != 0 && local.ok()) local = spiller_->MakeRoom();
+    }
     FillSendBuffers(pieces, &piece, &offset);
     if (absl::Status s = comm_->AllToAll(send_, &recv_); !s.ok()) return s;
     if (local.ok()) local = Receive(recv_);

@@ -3,9 +3,11 @@
 // Route() is collective: every rank passes its sorted, combined pieces (one per thread); each
 // record goes to owners[i] in all-to-all rounds of at most `batch_records` records per rank
 // (the number of rounds is agreed with a max-reduction, so ranks with less data send empty
-// buffers), and what arrives is added to this rank's RunSpiller. A spill error does not leave
-// the other ranks hanging: the rank keeps taking part in the rounds and all ranks agree on the
-// outcome at the end.
+// buffers), and what arrives is added to this rank's RunSpiller. Before each round the ranks
+// agree (max-reduction) whether any receive buffer could overflow; if so every rank makes room
+// (combines, spills) at that round, in parallel, instead of one rank's spill stalling the rest. A
+// spill error does not leave the other ranks hanging: the rank keeps taking part in the rounds and
+// all ranks agree on the outcome at the end.
 #ifndef WORDMILL_WORKERS_COOCCUR_EXCHANGE_H_
 #define WORDMILL_WORKERS_COOCCUR_EXCHANGE_H_
 

@@ -126,6 +126,15 @@ absl::Status RunSpiller::Add(const void* records, size_t n) {
   return absl::OkStatus();
 }
 
+absl::Status RunSpiller::MakeRoom() {
+  const auto start = std::chrono::steady_clock::now();
+  size_ = SortAndCombine(buffer_.data(), scratch_.data(), size_, vocab_size_);
+  absl::Status status;
+  if (size_ > buffer_.size() / 2) status = Spill();
+  seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return status;
+}
+
 absl::Status RunSpiller::Spill() {
   size_ = SortAndCombine(buffer_.data(), scratch_.data(), size_, vocab_size_);
   if (size_ == 0) return absl::OkStatus();

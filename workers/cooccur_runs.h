@@ -33,6 +33,12 @@ class RunSpiller {
   // Appends n records (raw CooccurRecord bytes, any alignment); combines or spills first if
   // they do not fit. n must be at most half the capacity.
   absl::Status Add(const void* records, size_t n);
+  // True if n more records would not fit without combining first.
+  bool NeedsRoom(size_t n) const { return size_ + n > buffer_.size(); }
+  // Combines the buffer now, and spills it if that does not free half of it. Lets the ranks
+  // make room at the same exchange round (the router agrees on it) instead of each rank
+  // stopping the exchange for the others whenever its own buffer fills.
+  absl::Status MakeRoom();
   // Spills what is buffered (if anything) and releases the buffer.
   absl::Status Finish();
 
