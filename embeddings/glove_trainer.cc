@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "embeddings/glove_checkpoint.h"
+#include "embeddings/glove_row_owner.h"
 #include "embeddings/glove_shuffle.h"
 #include "formats/atomic_file.h"
 
@@ -243,8 +244,15 @@ absl::Status SyncReplicas(GloveSync mode, GloveParams* params, std::vector<float
 struct RankData {
   std::string train_path;
   int64_t records = 0;
-  int64_t max_records = 0;  // the largest rank's
+  int64_t max_records = 0;           // the largest rank's
+  GloveSync mode = GLOVE_SYNC_AUTO;  // resolved
+  bool row_owner = false;            // GLOVE_SYNC_ROW_OWNER with several ranks
+  ColumnBlocks blocks;               // when row_owner
 };
+
+GloveSync ResolveSync(GloveSync mode) {
+  return mode == GLOVE_SYNC_AUTO ? GLOVE_SYNC_ROW_OWNER : mode;
+}
 
 // Shuffles this rank's shards into its training file. Collective.
 absl::Status PrepareRankData(const GloveCommand& spec, const Vocabulary& vocab,
@@ -274,6 +282,13 @@ absl::Status PrepareRankData(const GloveCommand& spec, const Vocabulary& vocab,
     absl::StatusOr<ShuffleResult> shuffled = ShuffleCooccurrences(mine, options, data->train_path);
     if (shuffled.ok()) data->records = shuffled->records;
     status = shuffled.status();
+  }
+  data->mode = ResolveSync(spec.glove().sync());
+  data->row_owner = data->mode == GLOVE_SYNC_ROW_OWNER && comm->size() > 1;
+  if (status.ok() && data->row_owner) {
+    status = SplitByColumnBlock(data->train_path, comm->size(), options.vocab_size, &data->blocks);
+    std::error_code ignored;
+    std::filesystem::remove(data->train_path, ignored);
   }
   if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
   result->rank_records.assign(comm->size(), 0);
@@ -317,7 +332,27 @@ absl::Status RunEpoch(const GloveCommand& spec, const RankData& data, int thread
   const auto start = std::chrono::steady_clock::now();
   EpochCounters counters;
   absl::Status status;
-  for (int s = 0; s < result->syncs_per_epoch; ++s) {
+  if (data.row_owner) {
+    for (int k = 0; k < comm->size(); ++k) {
+      const int block = ContextBlockFor(comm->rank(), comm->size(), k);
+      if (status.ok()) {
+        status = TrainRange(data.blocks.paths[block], 0, data.blocks.records[block], threads,
+                            &result->params, spec.glove(), report->epoch - 1, progress, &counters);
+      }
+      if (absl::Status st = comm->AgreeOk(status); !st.ok()) return st;
+      const auto sync_start = std::chrono::steady_clock::now();
+      if (absl::Status st = PassContextBlock(block, &result->params, comm); !st.ok()) return st;
+      report->sync_seconds += SecondsSince(sync_start);
+    }
+    const auto sync_start = std::chrono::steady_clock::now();
+    if (absl::Status st = AssembleOwnedRows(data.blocks.word_rows, &result->params, snap_values,
+                                            snap_gradsq, comm);
+        !st.ok()) {
+      return st;
+    }
+    report->sync_seconds += SecondsSince(sync_start);
+  }
+  for (int s = 0; s < result->syncs_per_epoch && !data.row_owner; ++s) {
     const int64_t begin = data.records * s / result->syncs_per_epoch;
     const int64_t end = data.records * (s + 1) / result->syncs_per_epoch;
     if (status.ok()) {
@@ -327,11 +362,7 @@ absl::Status RunEpoch(const GloveCommand& spec, const RankData& data, int thread
     if (comm->size() == 1) continue;
     if (absl::Status st = comm->AgreeOk(status); !st.ok()) return st;
     const auto sync_start = std::chrono::steady_clock::now();
-    GloveSync mode = spec.glove().sync();
-    if (mode == GLOVE_SYNC_AUTO) {
-      mode = comm->size() <= 2 ? GLOVE_SYNC_ADAGRAD : GLOVE_SYNC_AVERAGE;
-    }
-    if (absl::Status st = SyncReplicas(mode, &result->params, snap_values, snap_gradsq, comm);
+    if (absl::Status st = SyncReplicas(data.mode, &result->params, snap_values, snap_gradsq, comm);
         !st.ok()) {
       return st;
     }
@@ -372,6 +403,9 @@ absl::StatusOr<GloveTrainResult> TrainGlove(
     snap_values = result.params.values;
     snap_gradsq = result.params.gradsq;
     result.sync_floats = static_cast<int64_t>(snap_values.size() + snap_gradsq.size());
+    // Row owner: one pass of a context block after each of the P sub-rounds, then the
+    // assembly all-reduce; sync_floats counts the all-reduce.
+    if (data.row_owner) result.syncs_per_epoch = comm->size() + 1;
   }
   const uint64_t checksum = VocabularyChecksum(vocab);
   const GloveProgress progress(spec.runtime().progress_seconds(), comm->rank() == 0,

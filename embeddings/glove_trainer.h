@@ -4,14 +4,16 @@
 // k mod ranks), shuffled once into a flat training file (embeddings/glove_shuffle.h). Inside a
 // rank, threads take equal contiguous slices of that file and update the shared parameters
 // without locks (Hogwild), as GloVe C does. Across ranks every rank holds a full replica of
-// the parameters (W, W~, biases and the AdaGrad sums); at each synchronization point (every
-// sync_records records per rank, or once per epoch) the ranks' changes since the previous
-// point are combined with all-reduces (GloveSync in wordmill.proto) and applied to all
-// replicas. Because shards are split by row, a word vector w_i is only changed by the rank that
-// owns row i, so its update is exact in every mode; context vectors seen by several ranks get
-// the AdaGrad-scaled sum of their changes (adagrad) or their mean (average). Per
-// synchronization each rank all-reduces 2 * 2V(d + 1) float32 values (parameters and AdaGrad
-// sums) and V floats (which ranks changed each context row).
+// the parameters (W, W~, biases and the AdaGrad sums). Because shards are split by row, a word
+// vector w_i is only changed by the rank that owns row i; context vectors are shared. By default
+// (GLOVE_SYNC_ROW_OWNER, embeddings/glove_row_owner.h) an epoch is P sub-rounds in which every
+// rank trains a different block of context rows, passed on to the next rank after each
+// sub-round: no two ranks ever update the same row, so the result is as good as one rank's.
+// The older modes (adagrad, sum, average) let every rank change every context row and combine
+// the changes with all-reduces every sync_records records or once per epoch (GloveSync in
+// wordmill.proto). Communication per epoch and rank, row owner: P passes of V/P context rows
+// (values and AdaGrad sums, 8V(d + 1) bytes in all) plus one all-reduce of 2 * 2V(d + 1) + V
+// floats that assembles the model for the checkpoint.
 //
 // After every epoch rank 0 writes a checkpoint (embeddings/glove_checkpoint.h); with resume
 // the trainer continues after the last complete one.

@@ -103,8 +103,8 @@ absl::Status Train(const TokenizerTrainCommand& spec, Communicator* comm) {
   WordCounts words;
   words.reserve(counted->vocab.size());
   for (const VocabWord& w : counted->vocab) words.emplace_back(w.word, w.count);
-  absl::StatusOr<std::unique_ptr<SubwordModel>> model =
-      TrainSubwordModel(spec.subword(), spec.tokenizer(), std::move(words));
+  absl::StatusOr<std::unique_ptr<SubwordModel>> model = TrainSubwordModel(
+      spec.subword(), spec.tokenizer(), std::move(words), ResolveThreads(spec.runtime(), *comm));
   const double train_seconds = SecondsSince(train_start);
   const std::string model_path = absl::StrCat(spec.output_dir(), "/", kModelFile);
   const std::string vocab_path = absl::StrCat(spec.output_dir(), "/", kVocabFile);

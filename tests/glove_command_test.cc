@@ -83,7 +83,7 @@ TEST_F(GloveCommandTest, TwoRanksTrainAsWellAsOne) {
   const double two_threads = FinalCost(Glove(1, dir_.File("g3"), "--epochs 10 --threads 2").output);
   ASSERT_GT(one, 0);
   std::printf("final cost: np=1 %.5f, np=2 %.5f, threads=2 %.5f\n", one, two, two_threads);
-  EXPECT_LT(two, one * 1.1) << one << " vs " << two;
+  EXPECT_LT(two, one * 1.02) << one << " vs " << two;
   EXPECT_LT(two_threads, one * 1.1) << one << " vs " << two_threads;
   for (const char* name : {"vectors.txt", "vectors.bin", "vectors.glove.txt"}) {
     EXPECT_TRUE(std::filesystem::exists(dir_.File(absl::StrCat("g2/", name)))) << name;
@@ -93,19 +93,26 @@ TEST_F(GloveCommandTest, TwoRanksTrainAsWellAsOne) {
   EXPECT_FALSE(std::filesystem::exists(dir_.File("g2/glove-tmp-0")));
 }
 
-// Four ranks (sync auto = average) stay stable; the plain sum is what diverges at scale.
+// Four ranks: the default sync (row owner: no conflicting updates) trains as well as one rank;
+// averaging the context rows' changes (--sync average) stays stable (on enwiki it falls behind,
+// bench/RESULTS.md; this toy problem is too easy to show it).
 TEST_F(GloveCommandTest, FourRanksConverge) {
   Run(absl::StrCat(MpiWordmill(4), " cooccur --vocab ", Quote(Vocab()), " --output-dir ",
                    Quote(dir_.File("c4")), " ", Quote(dir_.File("in")), " --threads 1"));
   const double one = FinalCost(Glove(1, dir_.File("f1"), "--epochs 10 --threads 1").output);
-  const double four =
-      FinalCost(Run(absl::StrCat(MpiWordmill(4), " glove --cooccur-dir ", Quote(dir_.File("c4")),
-                                 " --vocab ", Quote(Vocab()), " --output-dir ",
-                                 Quote(dir_.File("f4")), " --dim 16 --epochs 10 --threads 1"))
-                    .output);
-  std::printf("final cost: np=1 %.5f, np=4 %.5f\n", one, four);
+  auto four_ranks = [&](const std::string& out, const std::string& flags) {
+    return FinalCost(
+        Run(absl::StrCat(MpiWordmill(4), " glove --cooccur-dir ", Quote(dir_.File("c4")),
+                         " --vocab ", Quote(Vocab()), " --output-dir ", Quote(dir_.File(out)),
+                         " --dim 16 --epochs 10 --threads 1 ", flags))
+            .output);
+  };
+  const double four = four_ranks("f4", "");
+  const double average = four_ranks("a4", "--sync average");
+  std::printf("final cost: np=1 %.5f, np=4 %.5f (average %.5f)\n", one, four, average);
   ASSERT_GT(one, 0);
-  EXPECT_LT(four, one * 1.5) << one << " vs " << four;
+  EXPECT_LT(four, one * 1.02) << one << " vs " << four;
+  EXPECT_LT(average, one * 1.5) << one << " vs " << average;
 }
 
 TEST_F(GloveCommandTest, ResumeAfterAKilledRunProducesACompleteModel) {

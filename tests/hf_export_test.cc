@@ -58,7 +58,8 @@ TEST(HfExportTest, HuggingFaceGivesOurIds) {
   ASSERT_EQ(tokenized.exit_code, 0) << tokenized.output;
   for (const std::string flags :
        {"--model bpe --vocab-size 1200", "--model bpe --no-byte-level --vocab-size 5000",
-        "--model wordpiece --vocab-size 5000 --user-token [MASK]"}) {
+        "--model wordpiece --vocab-size 5000 --user-token [MASK]",
+        "--model unigram --vocab-size 3000"}) {
     const std::string model = dir.File("model/tokenizer.wmrec");
     const std::string json = dir.File("tokenizer.json");
     for (const std::string& command :

@@ -2,6 +2,7 @@
 // training scores and longest-match encoding, decoding, the model file and bad input.
 #include "tokenizers/subword_model.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -196,6 +197,39 @@ TEST(WordPieceTest, LongestMatchFirst) {
   EXPECT_EQ(EncodePieces(*model, {"ab", "abx", "ba"}),
             (std::vector<std::string>{"ab", "[UNK]", "[UNK]"}));
   EXPECT_EQ(Decode(*model, {"abcd", "acd", "ab"}), "abcd acd ab");
+}
+
+TEST(UnigramAdapterTest, MarksWordsFusesUnknownsAndSamplesReproducibly) {
+  SubwordSpec spec = Spec(SUBWORD_UNIGRAM, 4 + 12);
+  std::unique_ptr<SubwordModel> model = Train(spec, TextbookWords());
+  ASSERT_NE(model, nullptr);
+  // The special tokens, then pieces that carry the U+2581 word marker where a word starts.
+  EXPECT_EQ(model->pieces()[0].piece, "<unk>");
+  EXPECT_FALSE(model->pieces()[4].special);
+  const std::vector<std::string> pieces = EncodePieces(*model, {"bub", "dab"});
+  ASSERT_FALSE(pieces.empty());
+  EXPECT_EQ(pieces[0].rfind("\xE2\x96\x81", 0), 0u) << pieces[0];
+  EXPECT_EQ(Decode(*model, {"bub", "dab", "adab"}), "bub dab adab");
+  // Two unseen characters in a row are one unknown token.
+  const std::vector<std::string> unknown = EncodePieces(*model, {"bxyb"});
+  EXPECT_EQ(std::count(unknown.begin(), unknown.end(), "<unk>"), 1) << unknown.size();
+  // Sampling: the same seed gives the same ids; sampling is refused by the other models.
+  TokenList words;
+  std::string expected;
+  for (int i = 0; i < 50; ++i) {
+    words.Add(i % 2 ? "adab" : "bub");
+    expected += std::string(i ? " " : "") + (i % 2 ? "adab" : "bub");
+  }
+  std::vector<uint32_t> a, b, viterbi;
+  (*model->NewEncoder(0.5, 7))->Encode(words, &a);
+  (*model->NewEncoder(0.5, 7))->Encode(words, &b);
+  model->NewEncoder()->Encode(words, &viterbi);
+  EXPECT_EQ(a, b);
+  std::string text;
+  ASSERT_TRUE(model->Decode(a, &text).ok());
+  EXPECT_EQ(text, expected);
+  std::unique_ptr<SubwordModel> bpe = Train(Spec(SUBWORD_BPE, 300), TextbookWords());
+  EXPECT_FALSE(bpe->NewEncoder(0.5, 7).ok());
 }
 
 TEST(ModelFileTest, RoundTripAndBadFiles) {

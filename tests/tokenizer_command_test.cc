@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "formats/id_shard.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 
@@ -61,7 +62,7 @@ class TokenizerCommandTest : public ::testing::Test {
 TEST_F(TokenizerCommandTest, ModelsAreIdenticalForOneTwoAndThreeRanks) {
   for (const std::string flags :
        {"--model bpe --vocab-size 1500", "--model bpe --no-byte-level --vocab-size 3000",
-        "--model wordpiece --vocab-size 3000"}) {
+        "--model unigram --vocab-size 2000", "--model wordpiece --vocab-size 3000"}) {
     const std::string one = Train("np1", flags, 1);
     for (int ranks : {2, 3}) {
       if (flags.find("--model bpe --vocab") == std::string::npos && ranks == 2) continue;
@@ -87,7 +88,7 @@ TEST_F(TokenizerCommandTest, DecodeRoundTripsTheNormalizedText) {
   ASSERT_GT(expected.size(), 100000u);
   for (const std::string flags :
        {"--model bpe --vocab-size 2000", "--model bpe --no-byte-level --vocab-size 4000",
-        "--model wordpiece --vocab-size 4000"}) {
+        "--model wordpiece --vocab-size 4000", "--model unigram --vocab-size 4000"}) {
     const std::string model = Train("model", flags);
     const testing::CommandResult encoded =
         Run(absl::StrCat("tokenizer encode --model ", model, " --output ", dir_.File("ids.txt"),
@@ -145,6 +146,43 @@ TEST_F(TokenizerCommandTest, IdShardsUnderMpiDecodeToTheCorpusWhateverTheThreads
     std::sort(lines.begin(), lines.end());
     EXPECT_TRUE(lines == expected);
   }
+}
+
+// All ids of a shard, paragraph after paragraph.
+std::vector<std::vector<uint32_t>> ReadShard(const std::string& path) {
+  std::vector<std::vector<uint32_t>> paragraphs;
+  absl::StatusOr<std::unique_ptr<IdShardReader>> reader = IdShardReader::Open(path, 0);
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  if (!reader.ok()) return paragraphs;
+  std::vector<uint32_t> ids;
+  bool starts = false;
+  while (true) {
+    absl::StatusOr<bool> more = (*reader)->Next(&ids, &starts);
+    EXPECT_TRUE(more.ok()) << more.status();
+    if (!more.ok() || !*more) break;
+    paragraphs.push_back(ids);
+  }
+  return paragraphs;
+}
+
+TEST_F(TokenizerCommandTest, SampledUnigramShardsDependOnTheSeedNotOnThreads) {
+  const std::string model = Train("uni", "--model unigram --vocab-size 2000");
+  auto encode = [&](const std::string& name, const std::string& flags) {
+    const testing::CommandResult r = Run(absl::StrCat("tokenizer encode --model ", model, " ",
+                                                      flags, " --split-bytes 100000 --output-dir ",
+                                                      dir_.File(name), " ", dir_.File("corpus")));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return ReadShard(dir_.File(name + "/ids-00000-of-00001.wmrec"));
+  };
+  const auto viterbi = encode("viterbi", "--threads 2");
+  const auto one = encode("one", "--threads 1 --sample-alpha 0.3 --sample-seed 5");
+  const auto two = encode("two", "--threads 2 --sample-alpha 0.3 --sample-seed 5");
+  const auto other = encode("other", "--threads 2 --sample-alpha 0.3 --sample-seed 6");
+  ASSERT_FALSE(one.empty());
+  EXPECT_TRUE(one == two);
+  EXPECT_FALSE(one == viterbi);
+  EXPECT_FALSE(one == other);
+  EXPECT_EQ(one.size(), viterbi.size());
 }
 
 TEST_F(TokenizerCommandTest, BadInputGivesClearErrors) {

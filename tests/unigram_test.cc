@@ -220,6 +220,80 @@ TEST(UnigramTest, SampleEncodeIsReproducibleFromTheSeed) {
   EXPECT_TRUE(first.empty());
 }
 
+// Code points of a valid UTF-8 string.
+std::vector<uint32_t> CodePoints(const std::string& s, std::vector<size_t>* starts) {
+  std::vector<uint32_t> out;
+  for (size_t pos = 0; pos < s.size();) {
+    const int len = unigram_internal::Utf8CharLength(s.data() + pos, s.size() - pos);
+    uint32_t c = static_cast<unsigned char>(s[pos]) & (len == 1 ? 0x7F : 0xFF >> (len + 1));
+    for (int k = 1; k < len; ++k) c = c << 6 | (static_cast<unsigned char>(s[pos + k]) & 0x3F);
+    out.push_back(c);
+    starts->push_back(pos);
+    pos += len;
+  }
+  starts->push_back(s.size());
+  return out;
+}
+
+// The seed's suffix-array walk against brute force: every substring of 2..max characters
+// (obeying the script rule and avoiding the uncovered 'z') with its frequency (count x
+// occurrences, summed over the words) must be a prefix of a candidate of the same frequency,
+// and every candidate must be such a substring with exactly that frequency.
+TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
+  const std::vector<std::string> alphabet = {"a", "b", "\xED\x95\x9C", "1", "z", "\xE2\x96\x81"};
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 40; ++trial) {
+    std::vector<std::string> word_storage;
+    std::vector<int64_t> counts;
+    for (int w = 0, words = 1 + rng() % 12; w < words; ++w) {
+      std::string word;
+      for (int len = 1 + rng() % 7; len > 0; --len) word += alphabet[rng() % alphabet.size()];
+      word_storage.push_back(word);
+      counts.push_back(1 + rng() % 5);
+    }
+    const std::vector<std::string_view> words(word_storage.begin(), word_storage.end());
+    const int max_chars = 2 + trial % 4;
+    const bool split = trial % 2 == 0;
+    const auto found = unigram_internal::FindSeedCandidates(words, counts, max_chars, split, {'z'});
+    ASSERT_TRUE(found.ok()) << found.status();
+
+    std::map<std::string, int64_t> brute;
+    for (size_t w = 0; w < words.size(); ++w) {
+      std::vector<size_t> starts;
+      const std::vector<uint32_t> cps = CodePoints(word_storage[w], &starts);
+      for (size_t i = 0; i < cps.size(); ++i) {
+        int script = unigram_internal::kScriptAny;
+        for (size_t j = i; j < cps.size() && static_cast<int>(j - i) < max_chars; ++j) {
+          if (cps[j] == 'z') break;
+          if (split && !(cps[j] == 0x2581 && j == i)) {
+            if (cps[j] == 0x2581) break;
+            const int sc = unigram_internal::ScriptClass(cps[j]);
+            if (script != unigram_internal::kScriptAny && sc != script) break;
+            script = sc;
+          }
+          if (j > i) {
+            brute[word_storage[w].substr(starts[i], starts[j + 1] - starts[i])] += counts[w];
+          }
+        }
+      }
+    }
+    std::map<std::string, int64_t> got;
+    for (const auto& c : found->candidates) {
+      const std::string piece(found->piece(c));
+      EXPECT_TRUE(got.emplace(piece, c.freq).second) << "duplicate candidate " << piece;
+      ASSERT_TRUE(brute.count(piece)) << "not a valid substring: " << piece;
+      EXPECT_EQ(c.freq, brute[piece]) << piece;
+    }
+    for (const auto& [sub, freq] : brute) {
+      bool covered = false;
+      for (auto it = got.lower_bound(sub); it != got.end() && it->first.rfind(sub, 0) == 0; ++it) {
+        covered |= it->second == freq;
+      }
+      EXPECT_TRUE(covered) << "trial " << trial << ": no candidate extends " << sub;
+    }
+  }
+}
+
 // The EM by hand on the corpus {"ab": 3} with vocab_size 3 and one EM iteration per round.
 // Seed: a (3 occurrences), b (3), ab (frequency 3 x length 2 = 6): log probs log(3/12),
 // log(3/12), log(6/12). No pruning (3 pieces <= 3.3).

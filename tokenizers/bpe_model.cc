@@ -51,10 +51,17 @@ class BpeModel : public SubwordModel {
   absl::StatusOr<std::unique_ptr<SubwordEncoder>> NewEncoder(double sample_alpha,
                                                              uint64_t) const override;
 
+  struct Scratch {
+    std::vector<int32_t> symbols;
+    std::vector<int32_t> ranks;  // rank of the merge of each adjacent pair
+    std::string character;
+  };
+
   // Appends the ids of one word.
-  void EncodeWord(absl::string_view word, std::vector<int32_t>* symbols,
-                  std::vector<int32_t>* ranks, std::string* scratch,
-                  std::vector<uint32_t>* ids) const {
+  void EncodeWord(absl::string_view word, Scratch* scratch, std::vector<uint32_t>* ids) const {
+    std::vector<int32_t>* symbols = &scratch->symbols;
+    std::vector<int32_t>* ranks = &scratch->ranks;
+    std::string* character = &scratch->character;
     symbols->clear();
     if (byte_level_) {
       symbols->push_back(first_normal_id_ + ' ');
@@ -62,9 +69,9 @@ class BpeModel : public SubwordModel {
     } else {
       for (size_t i = 0; i < word.size();) {
         const size_t n = std::max<size_t>(1, Utf8CharLength(word, i));
-        scratch->assign(word.data() + i, n);
-        if (i + n == word.size()) scratch->append(kEndOfWordSuffix);
-        const int32_t id = PieceId(*scratch);
+        character->assign(word.data() + i, n);
+        if (i + n == word.size()) character->append(kEndOfWordSuffix);
+        const int32_t id = PieceId(*character);
         symbols->push_back(id < 0 ? unk_id() : id);
         i += n;
       }
@@ -110,33 +117,12 @@ class BpeModel : public SubwordModel {
   absl::flat_hash_map<uint64_t, std::pair<int32_t, int32_t>> merges_;  // -> (rank, result)
 };
 
-class BpeEncoder : public SubwordEncoder {
- public:
-  explicit BpeEncoder(const BpeModel* model) : model_(model) {}
-  void Encode(const TokenList& words, std::vector<uint32_t>* ids) override {
-    for (size_t i = 0; i < words.size(); ++i) {
-      const absl::string_view word = words[i];
-      if (cache_.Lookup(word, ids)) continue;
-      const size_t begin = ids->size();
-      model_->EncodeWord(word, &symbols_, &ranks_, &scratch_, ids);
-      cache_.Insert(word, ids->data() + begin, ids->size() - begin);
-    }
-  }
-
- private:
-  const BpeModel* model_;
-  WordCache cache_;
-  std::vector<int32_t> symbols_;
-  std::vector<int32_t> ranks_;
-  std::string scratch_;
-};
-
 absl::StatusOr<std::unique_ptr<SubwordEncoder>> BpeModel::NewEncoder(double sample_alpha,
                                                                      uint64_t) const {
   if (sample_alpha != 0) {
     return absl::InvalidArgumentError("--sample-alpha needs a unigram model, not BPE");
   }
-  return std::unique_ptr<SubwordEncoder>(new BpeEncoder(this));
+  return std::unique_ptr<SubwordEncoder>(new CachedWordEncoder<BpeModel>(this));
 }
 
 }  // namespace

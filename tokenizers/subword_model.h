@@ -116,10 +116,11 @@ std::vector<std::string> SpecialTokens(const SubwordSpec& spec);
 // Trains the model `spec.model()` on `words` (the word tokenizer's words and counts; the
 // model adds its own boundary markers). Deterministic: the same counts (in any order) give
 // the same model. A vocab_size smaller than the special tokens plus the base alphabet, an
-// empty corpus, or (character models) invalid UTF-8 is InvalidArgument.
+// empty corpus, or (character models) invalid UTF-8 is InvalidArgument. `threads`: Unigram's
+// training threads (the result does not depend on them).
 absl::StatusOr<std::unique_ptr<SubwordModel>> TrainSubwordModel(const SubwordSpec& spec,
                                                                 const TokenizerSpec& tokenizer,
-                                                                WordCounts words);
+                                                                WordCounts words, int threads = 1);
 
 // Builds the model of `data` (from a model file); inconsistent data is DataLoss.
 absl::StatusOr<std::unique_ptr<SubwordModel>> CreateSubwordModel(SubwordModelData data);

@@ -112,6 +112,28 @@ constexpr int kScriptAny = -1;
 constexpr int kScriptCommon = -2;
 int ScriptClass(uint32_t code_point);
 
+// The seed candidates of TrainUnigram. `text` is the words joined by 0xFF (a byte UTF-8 never
+// uses); for every node of its suffix tree, the candidate is the node's longest valid piece
+// (2 to max_piece_chars characters within one word, none of them in `uncovered` (sorted), and
+// with split_by_script the script rule), when that is longer than the parent node's depth,
+// with its frequency: the summed counts of the words at its occurrences. Every valid substring
+// of the words is a prefix of a candidate with the same frequency.
+struct SeedCandidate {
+  uint32_t pos;
+  uint32_t len;
+  int64_t freq;
+  int32_t chars;
+};
+struct SeedCandidates {
+  std::string text;
+  std::vector<SeedCandidate> candidates;
+  std::string_view piece(const SeedCandidate& c) const { return {text.data() + c.pos, c.len}; }
+};
+absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_view>& words,
+                                                  const std::vector<int64_t>& counts,
+                                                  int max_piece_chars, bool split_by_script,
+                                                  const std::vector<uint32_t>& uncovered);
+
 }  // namespace unigram_internal
 
 template <typename F>

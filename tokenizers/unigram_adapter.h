@@ -16,7 +16,7 @@ inline constexpr char kWordBoundaryMarker[] = "\xE2\x96\x81";  // U+2581
 
 absl::StatusOr<std::unique_ptr<SubwordModel>> TrainUnigramModel(const SubwordSpec& spec,
                                                                 const TokenizerSpec& tokenizer,
-                                                                WordCounts words);
+                                                                WordCounts words, int threads);
 absl::StatusOr<std::unique_ptr<SubwordModel>> CreateUnigramModel(SubwordModelData data);
 
 }  // namespace wordmill

@@ -136,6 +136,116 @@ uint32_t DecodeChar(const unsigned char* p, int len) {
   }
 }
 
+}  // namespace
+
+namespace unigram_internal {
+
+absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_view>& words,
+                                                  const std::vector<int64_t>& counts,
+                                                  int max_piece_chars, bool split_by_script,
+                                                  const std::vector<uint32_t>& uncovered) {
+  SeedCandidates result;
+  std::string& text = result.text;
+  size_t total_bytes = 0;
+  for (const auto w : words) total_bytes += w.size() + 1;
+  if (total_bytes >= static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unigram training: the distinct words take ", total_bytes,
+                     " bytes; the suffix array supports under 2 GiB (filter rare words first)"));
+  }
+  text.reserve(total_bytes);
+  std::vector<int32_t> word_at(total_bytes);
+  for (size_t i = 0; i < words.size(); ++i) {
+    std::fill_n(word_at.begin() + text.size(), words[i].size() + 1, static_cast<int32_t>(i));
+    text.append(words[i]);
+    text.push_back(static_cast<char>(kSeparator));
+  }
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const auto n = static_cast<int32_t>(text.size());
+  std::vector<int32_t> sa(n);
+  if (divsufsort(bytes, sa.data(), n) != 0) {
+    return absl::InternalError("unigram training: divsufsort failed");
+  }
+  // Weighted prefix sums in suffix-array order: freq of SA interval [l, r] = ps[r+1] - ps[l].
+  std::vector<int64_t> ps(n + 1, 0);
+  for (int32_t i = 0; i < n; ++i) ps[i + 1] = ps[i] + counts[word_at[sa[i]]];
+  word_at = std::vector<int32_t>();
+  // LCP (Kasai): lcp[i] = common prefix of suffixes sa[i-1] and sa[i]; reuse rank as lcp.
+  std::vector<int32_t> lcp(n + 1, 0);
+  {
+    std::vector<int32_t> rank(n);
+    for (int32_t i = 0; i < n; ++i) rank[sa[i]] = i;
+    int32_t h = 0;
+    for (int32_t i = 0; i < n; ++i) {
+      if (rank[i] > 0) {
+        const int32_t j = sa[rank[i] - 1];
+        while (i + h < n && j + h < n && bytes[i + h] == bytes[j + h]) ++h;
+        lcp[rank[i]] = h;
+        if (h > 0) --h;
+      } else {
+        h = 0;
+      }
+    }
+  }
+
+  std::vector<SeedCandidate>& candidates = result.candidates;
+  // The longest valid piece starting at `pos` of at most `depth` bytes; adds it when it is
+  // longer than `parent_depth`.
+  auto consider = [&](int32_t pos, int32_t depth, int32_t parent_depth, int64_t freq) {
+    if (bytes[pos] == kSeparator || (bytes[pos] & 0xC0) == 0x80) return;
+    int32_t len = 0;
+    int chars = 0;
+    int script = kScriptAny;
+    while (chars < max_piece_chars && len < depth && bytes[pos + len] != kSeparator) {
+      const int cl = Utf8CharLength(&text[pos + len], n - pos - len);
+      if (len + cl > depth) break;
+      const uint32_t c = DecodeChar(&bytes[pos + len], cl);
+      if (!uncovered.empty() && std::binary_search(uncovered.begin(), uncovered.end(), c)) {
+        break;  // an uncovered character ends every piece
+      }
+      if (split_by_script && !(c == kWordBoundary && len == 0)) {
+        if (c == kWordBoundary) break;  // U+2581 only at the start, as in SentencePiece
+        const int s = ScriptClass(c);
+        if (s != kScriptAny) {
+          if (script != kScriptAny && s != script) break;
+          script = s;
+        }
+      }
+      len += cl;
+      ++chars;
+    }
+    if (chars < 2 || len <= parent_depth) return;
+    candidates.push_back({static_cast<uint32_t>(pos), static_cast<uint32_t>(len), freq, chars});
+  };
+  // Internal nodes: lcp-intervals, bottom-up with a stack of (depth, left bound).
+  std::vector<std::pair<int32_t, int32_t>> stack = {{0, 0}};
+  for (int32_t i = 1; i <= n; ++i) {
+    const int32_t cur = i < n ? lcp[i] : 0;
+    int32_t lb = i - 1;
+    while (cur < stack.back().first) {
+      const auto [depth, left] = stack.back();
+      stack.pop_back();
+      const int32_t parent = std::max(cur, stack.back().first);
+      consider(sa[left], depth, parent, ps[i] - ps[left]);
+      lb = left;
+    }
+    if (cur > stack.back().first) stack.emplace_back(cur, lb);
+  }
+  // Leaves: the rest of the word from each suffix, which occurs in that word only.
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t parent = std::max(lcp[i], lcp[i + 1]);
+    consider(sa[i], n - sa[i], parent, ps[i + 1] - ps[i]);
+  }
+  return result;
+}
+
+}  // namespace unigram_internal
+
+namespace {
+
+using unigram_internal::FindSeedCandidates;
+using unigram_internal::SeedCandidate;
+
 class UnigramTrainer {
  public:
   explicit UnigramTrainer(const UnigramTrainOptions& options) : options_(options) {
@@ -175,7 +285,6 @@ class UnigramTrainer {
   absl::flat_hash_map<uint32_t, int64_t> char_counts_;
   absl::flat_hash_map<uint32_t, bool> required_chars_;
   std::vector<uint32_t> required_list_;  // by weighted count, descending (ties by code point)
-  bool all_chars_required_ = true;
 
   std::vector<std::string> pieces_;  // sorted by bytes
   std::vector<double> scores_;
@@ -237,7 +346,6 @@ absl::Status UnigramTrainer::ChooseCharacters() {
       required_list_.push_back(c.first);
     }
     required_chars_[c.first] = keep;
-    all_chars_required_ &= keep;
   }
   const size_t required = required_list_.size();
   if (required > static_cast<size_t>(options_.vocab_size)) {
@@ -261,105 +369,16 @@ absl::Status UnigramTrainer::ChooseCharacters() {
 // the parent's depth (otherwise the parent, or an ancestor, contributes it with its own,
 // larger, frequency).
 absl::Status UnigramTrainer::MakeSeed() {
-  std::vector<unsigned char> text;
-  size_t total_bytes = 0;
-  for (const auto w : words_) total_bytes += w.size() + 1;
-  if (total_bytes >= static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unigram training: the distinct words take ", total_bytes,
-                     " bytes; the suffix array supports under 2 GiB (filter rare words first)"));
+  std::vector<uint32_t> uncovered;
+  for (const auto& [c, required] : required_chars_) {
+    if (!required) uncovered.push_back(c);
   }
-  text.reserve(total_bytes);
-  std::vector<int32_t> word_at(total_bytes);
-  for (size_t i = 0; i < words_.size(); ++i) {
-    std::fill_n(word_at.begin() + text.size(), words_[i].size() + 1, static_cast<int32_t>(i));
-    text.insert(text.end(), words_[i].begin(), words_[i].end());
-    text.push_back(kSeparator);
-  }
-  const auto n = static_cast<int32_t>(text.size());
-  std::vector<int32_t> sa(n);
-  if (divsufsort(text.data(), sa.data(), n) != 0) {
-    return absl::InternalError("unigram training: divsufsort failed");
-  }
-  // Weighted prefix sums in suffix-array order: freq of SA interval [l, r] = ps[r+1] - ps[l].
-  std::vector<int64_t> ps(n + 1, 0);
-  for (int32_t i = 0; i < n; ++i) ps[i + 1] = ps[i] + counts_[word_at[sa[i]]];
-  word_at = std::vector<int32_t>();
-  // LCP (Kasai): lcp[i] = common prefix of suffixes sa[i-1] and sa[i]; reuse rank as lcp.
-  std::vector<int32_t> lcp(n + 1, 0);
-  {
-    std::vector<int32_t> rank(n);
-    for (int32_t i = 0; i < n; ++i) rank[sa[i]] = i;
-    int32_t h = 0;
-    for (int32_t i = 0; i < n; ++i) {
-      if (rank[i] > 0) {
-        const int32_t j = sa[rank[i] - 1];
-        while (i + h < n && j + h < n && text[i + h] == text[j + h]) ++h;
-        lcp[rank[i]] = h;
-        if (h > 0) --h;
-      } else {
-        h = 0;
-      }
-    }
-  }
-
-  struct Candidate {
-    double score;
-    uint32_t pos;
-    uint32_t len;
-  };
-  std::vector<Candidate> candidates;
-  const int max_chars = options_.max_piece_chars;
-  // The longest valid piece starting at `pos` of at most `depth` bytes; adds it when it is
-  // longer than `parent_depth`.
-  auto consider = [&](int32_t pos, int32_t depth, int32_t parent_depth, int64_t freq) {
-    if (text[pos] == kSeparator || (text[pos] & 0xC0) == 0x80) return;
-    int32_t len = 0;
-    int chars = 0;
-    int script = kScriptAny;
-    while (chars < max_chars && len < depth && text[pos + len] != kSeparator) {
-      const int cl = Utf8CharLength(reinterpret_cast<const char*>(&text[pos + len]), n - pos - len);
-      if (len + cl > depth) break;
-      const uint32_t c = DecodeChar(&text[pos + len], cl);
-      if (!all_chars_required_ && !required_chars_.at(c)) {
-        break;  // an uncovered character ends every piece
-      }
-      if (options_.split_by_script && !(c == kWordBoundary && len == 0)) {
-        if (c == kWordBoundary) break;  // U+2581 only at the start, as in SentencePiece
-        const int s = ScriptClass(c);
-        if (s != kScriptAny) {
-          if (script != kScriptAny && s != script) break;
-          script = s;
-        }
-      }
-      len += cl;
-      ++chars;
-    }
-    if (chars < 2 || len <= parent_depth) return;
-    candidates.push_back({static_cast<double>(freq) * chars, static_cast<uint32_t>(pos),
-                          static_cast<uint32_t>(len)});
-  };
-  // Internal nodes: lcp-intervals, bottom-up with a stack of (depth, left bound).
-  std::vector<std::pair<int32_t, int32_t>> stack = {{0, 0}};
-  for (int32_t i = 1; i <= n; ++i) {
-    const int32_t cur = i < n ? lcp[i] : 0;
-    int32_t lb = i - 1;
-    while (cur < stack.back().first) {
-      const auto [depth, left] = stack.back();
-      stack.pop_back();
-      const int32_t parent = std::max(cur, stack.back().first);
-      consider(sa[left], depth, parent, ps[i] - ps[left]);
-      lb = left;
-    }
-    if (cur > stack.back().first) stack.emplace_back(cur, lb);
-  }
-  // Leaves: the rest of the word from each suffix, which occurs in that word only.
-  for (int32_t i = 0; i < n; ++i) {
-    const int32_t parent = std::max(lcp[i], lcp[i + 1]);
-    consider(sa[i], n - sa[i], parent, ps[i + 1] - ps[i]);
-  }
-  lcp = std::vector<int32_t>();
-  sa = std::vector<int32_t>();
+  std::sort(uncovered.begin(), uncovered.end());
+  auto found = FindSeedCandidates(words_, counts_, options_.max_piece_chars,
+                                  options_.split_by_script, uncovered);
+  if (!found.ok()) return found.status();
+  const std::string& text = found->text;
+  std::vector<SeedCandidate>& candidates = found->candidates;
 
   std::vector<std::string> pieces;
   std::vector<double> scores;
@@ -393,8 +412,10 @@ absl::Status UnigramTrainer::MakeSeed() {
   const size_t room = options_.seed_size > static_cast<int64_t>(pieces.size())
                           ? std::min<size_t>(candidates.size(), options_.seed_size - pieces.size())
                           : 0;
-  auto better = [&](const Candidate& a, const Candidate& b) {
-    if (a.score != b.score) return a.score > b.score;
+  // Score: frequency x characters (exact in double below 2^53).
+  auto score = [](const SeedCandidate& c) { return static_cast<double>(c.freq) * c.chars; };
+  auto better = [&](const SeedCandidate& a, const SeedCandidate& b) {
+    if (score(a) != score(b)) return score(a) > score(b);
     const int c = std::memcmp(&text[a.pos], &text[b.pos], std::min(a.len, b.len));
     return c != 0 ? c < 0 : a.len < b.len;
   };
@@ -402,9 +423,9 @@ absl::Status UnigramTrainer::MakeSeed() {
     std::nth_element(candidates.begin(), candidates.begin() + room, candidates.end(), better);
   }
   for (size_t i = 0; i < room; ++i) {
-    const Candidate& c = candidates[i];
-    pieces.emplace_back(reinterpret_cast<const char*>(&text[c.pos]), c.len);
-    scores.push_back(c.score);
+    const SeedCandidate& c = candidates[i];
+    pieces.emplace_back(found->piece(c));
+    scores.push_back(score(c));
     required.push_back(0);
   }
   // Initial log probabilities: proportional to the seed scores.
@@ -416,16 +437,23 @@ absl::Status UnigramTrainer::MakeSeed() {
 
 void UnigramTrainer::SetPieces(std::vector<std::string> pieces, std::vector<double> scores,
                                std::vector<char> required) {
-  std::vector<size_t> order(pieces.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return pieces[a] < pieces[b]; });
-  pieces_.clear();
-  scores_.clear();
-  required_.clear();
-  for (size_t i : order) {
-    pieces_.push_back(std::move(pieces[i]));
-    scores_.push_back(scores[i]);
-    required_.push_back(required[i]);
+  if (std::is_sorted(pieces.begin(), pieces.end())) {  // all but the seed keep the order
+    pieces_ = std::move(pieces);
+    scores_ = std::move(scores);
+    required_ = std::move(required);
+  } else {
+    std::vector<size_t> order(pieces.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return pieces[a] < pieces[b]; });
+    pieces_.clear();
+    scores_.clear();
+    required_.clear();
+    for (size_t i : order) {
+      pieces_.push_back(std::move(pieces[i]));
+      scores_.push_back(scores[i]);
+      required_.push_back(required[i]);
+    }
   }
   std::vector<std::string_view> views(pieces_.begin(), pieces_.end());
   trie_ = std::make_unique<PieceTrie>(views);

@@ -1,7 +1,7 @@
 // A per-thread cache of the ids of frequent words, so that encoding a corpus segments each
 // distinct word about once. It keeps the first max_words words it is given (Zipf's law makes
 // those the frequent ones) and then stops growing, so memory stays bounded and a hit never
-// allocates.
+// allocates. CachedWordEncoder puts one in front of a model's word segmentation.
 #ifndef WORDMILL_TOKENIZERS_WORD_CACHE_H_
 #define WORDMILL_TOKENIZERS_WORD_CACHE_H_
 
@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "tokenizers/subword_model.h"
 
 namespace wordmill {
 
@@ -38,6 +39,28 @@ class WordCache {
   size_t max_words_;
   absl::flat_hash_map<std::string, std::pair<uint32_t, uint32_t>> index_;  // (offset, length)
   std::vector<uint32_t> ids_;
+};
+
+// The encoder of the models that segment a word independently of its occurrence: each distinct
+// word goes through `model->EncodeWord(word, &scratch, ids)` once (while the cache has room).
+template <typename Model>
+class CachedWordEncoder : public SubwordEncoder {
+ public:
+  explicit CachedWordEncoder(const Model* model) : model_(model) {}
+  void Encode(const TokenList& words, std::vector<uint32_t>* ids) override {
+    for (size_t i = 0; i < words.size(); ++i) {
+      const absl::string_view word = words[i];
+      if (cache_.Lookup(word, ids)) continue;
+      const size_t begin = ids->size();
+      model_->EncodeWord(word, &scratch_, ids);
+      cache_.Insert(word, ids->data() + begin, ids->size() - begin);
+    }
+  }
+
+ private:
+  const Model* model_;
+  WordCache cache_;
+  typename Model::Scratch scratch_;
 };
 
 }  // namespace wordmill

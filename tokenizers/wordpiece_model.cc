@@ -30,6 +30,8 @@ class WordPieceModel : public SubwordModel {
   absl::StatusOr<std::unique_ptr<SubwordEncoder>> NewEncoder(double sample_alpha,
                                                              uint64_t) const override;
 
+  using Scratch = std::string;
+
   // Appends the ids of one word: longest match first, or the unknown token.
   void EncodeWord(absl::string_view word, std::string* scratch, std::vector<uint32_t>* ids) const {
     const size_t begin_size = ids->size();
@@ -66,31 +68,12 @@ class WordPieceModel : public SubwordModel {
   size_t max_piece_bytes_ = 0;
 };
 
-class WordPieceEncoder : public SubwordEncoder {
- public:
-  explicit WordPieceEncoder(const WordPieceModel* model) : model_(model) {}
-  void Encode(const TokenList& words, std::vector<uint32_t>* ids) override {
-    for (size_t i = 0; i < words.size(); ++i) {
-      const absl::string_view word = words[i];
-      if (cache_.Lookup(word, ids)) continue;
-      const size_t begin = ids->size();
-      model_->EncodeWord(word, &scratch_, ids);
-      cache_.Insert(word, ids->data() + begin, ids->size() - begin);
-    }
-  }
-
- private:
-  const WordPieceModel* model_;
-  WordCache cache_;
-  std::string scratch_;
-};
-
 absl::StatusOr<std::unique_ptr<SubwordEncoder>> WordPieceModel::NewEncoder(double sample_alpha,
                                                                            uint64_t) const {
   if (sample_alpha != 0) {
     return absl::InvalidArgumentError("--sample-alpha needs a unigram model, not WordPiece");
   }
-  return std::unique_ptr<SubwordEncoder>(new WordPieceEncoder(this));
+  return std::unique_ptr<SubwordEncoder>(new CachedWordEncoder<WordPieceModel>(this));
 }
 
 }  // namespace
