@@ -142,7 +142,7 @@ TEST_F(SubwordPipelineTest, RowsAreTokenIdsAndRerunsFollowTheTokenizer) {
 
   // Every export: exactly one row per token id, row k = piece k; an occurring token's row is
   // its trained vector, one that never occurs is zero (ExportSpec's default rule).
-  for (const std::string model : {"sg", "gl"}) {
+  for (const char* model : {"sg", "gl"}) {
     const TextVectors exported = ReadTextVectors(absl::StrCat(out, "/", model, "/vectors.txt"));
     const TextVectors trained =
         ReadTextVectors(absl::StrCat(out, "/work/model-", model, "/vectors.txt"));
