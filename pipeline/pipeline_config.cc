@@ -108,6 +108,14 @@ class ConfigErrors {
         absl::StrCat(path_, line > 0 ? absl::StrCat(":", line) : "", ": ", message));
   }
 
+  // An error about entry `index` of the repeated top-level field `name`, at its line.
+  absl::Status AtEntry(const std::string& name, int index, const std::string& message) const {
+    const FieldDescriptor* f = Pipeline::descriptor()->FindFieldByName(name);
+    const int line = tree_ && f ? tree_->GetLocation(f, index).line + 1 : 0;
+    return absl::InvalidArgumentError(absl::StrCat(path_, line > 0 ? absl::StrCat(":", line) : "",
+                                                   ": ", name, "[", index, "]: ", message));
+  }
+
  private:
   // The line of field `name` and its path from the Pipeline; 0 and "" when it is not in the file
   // (then the model's own line, for model errors).
@@ -161,6 +169,24 @@ absl::Status Validate(const Pipeline& p, const ConfigErrors& errors) {
   }
   if (!p.evaluation().vectors().empty() || !p.neighbors().vectors().empty()) {
     return errors.At("vectors", -1, "vectors is filled in for each model; leave it empty");
+  }
+  std::set<std::string> basenames;
+  for (int i = 0; i < p.exports_size(); ++i) {
+    const ExportSpec& e = p.exports(i);
+    if (!e.input().empty() || !e.output_dir().empty()) {
+      return errors.AtEntry("exports", i,
+                            "input and output_dir are filled in for each model; leave them empty");
+    }
+    if (!ValidModelName(e.basename())) {
+      return errors.AtEntry(
+          "exports", i,
+          absl::StrCat("basename '", e.basename(), "': use letters, digits, '-', '_' and '.'"));
+    }
+    if (!basenames.insert(e.basename()).second) {
+      return errors.AtEntry("exports", i,
+                            absl::StrCat("basename '", e.basename(),
+                                         "' is used twice (the files would overwrite each other)"));
+    }
   }
   if (p.neighbors().word_size() > 0 && p.neighbors().k() < 1) {
     return errors.At("k", -1, "neighbors.k must be at least 1");

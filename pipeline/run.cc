@@ -184,7 +184,7 @@ class PipelineRunner {
   absl::StatusOr<Decision> Decide(const PlannedStage& stage, const StageManifest& expected,
                                   StageRecord* record);
   absl::Status Execute(const PlannedStage& stage, bool resume, StageOutputs* outputs);
-  absl::Status ExportByTokenId(const PlannedStage& stage, StageOutputs* outputs);
+  absl::Status Export(const PlannedStage& stage, StageOutputs* outputs);
   absl::Status RunStage(size_t index);
   void PrintProgress(size_t index, const Decision& decision);
 
@@ -387,58 +387,37 @@ absl::Status PipelineRunner::Execute(const PlannedStage& stage, bool resume,
     }
     case StageKind::kExport: {
       absl::Status status;
-      if (!stage.row_order.empty()) {
-        if (comm_->rank() == 0) status = ExportByTokenId(stage, outputs);
-        return comm_->AgreeOk(status);
-      }
-      if (comm_->rank() == 0) {
-        std::error_code error;
-        fs::create_directories(stage.export_dir, error);
-        if (error) {
-          status = absl::FailedPreconditionError(
-              absl::StrCat(stage.export_dir, ": cannot create: ", error.message()));
-        }
-        const std::string model_dir =
-            WorkDir(pipeline_) + "/model-" + pipeline_.model(stage.model).name();
-        const std::vector<std::pair<std::string, std::string>> copies = {
-            {model_dir + "/vectors.bin", "vectors.bin"},
-            {model_dir + "/vectors.txt", "vectors.txt"},
-            {WorkDir(pipeline_) + "/vocab/vocab.tsv", "vocab.tsv"}};
-        for (const auto& [from, name] : copies) {
-          if (!status.ok()) break;
-          const std::string to = stage.export_dir + "/" + name;
-          status = CopyFileAtomically(from, to);
-          outputs->files.push_back(to);
-          outputs->work_items += static_cast<int64_t>(fs::file_size(from, error));
-        }
-        outputs->work_unit = "bytes";
-      }
+      if (comm_->rank() == 0) status = Export(stage, outputs);
       return comm_->AgreeOk(status);
     }
   }
   return absl::InternalError("unknown stage kind");
 }
 
-// A subword pipeline's export (rank 0): rows in token-id order (stage.row_order), tokens that
-// never occurred filled by ExportSpec's default rule (zeros) and counted; word2vec binary and
-// text and NumPy, and vocab.tsv copied alongside.
-absl::Status PipelineRunner::ExportByTokenId(const PlannedStage& stage, StageOutputs* outputs) {
-  const std::string model_dir =
-      WorkDir(pipeline_) + "/model-" + pipeline_.model(stage.model).name();
-  ExportSpec spec;
-  spec.set_input(model_dir + "/vectors.bin");
-  spec.set_output_dir(stage.export_dir);
-  spec.set_row_order(stage.row_order);
-  for (ExportFormat f : {WORD2VEC_BINARY, WORD2VEC_TEXT, NUMPY}) spec.add_formats(f);
-  absl::StatusOr<ExportResult> result = ExportEmbeddings(spec);
-  if (!result.ok()) return result.status();
-  std::printf("wordmill run: %s: %lld rows in token-id order (%lld tokens never occurred: %s)\n",
-              stage.name.c_str(), static_cast<long long>(result->rows),
-              static_cast<long long>(result->unknown_rows),
-              UnknownRowInit_Name(spec.unknown_rows()).c_str());
-  std::fflush(stdout);
-  outputs->files = result->files;
-  outputs->work_items = result->rows;
+// The export stage (rank 0): every ExportSpec through formats/embedding_export.h, recording the
+// model's training spec in the .wmv headers, then vocab.tsv copied alongside.
+absl::Status PipelineRunner::Export(const PlannedStage& stage, StageOutputs* outputs) {
+  const google::protobuf::Message* producer = nullptr;
+  for (const PlannedStage& s : stages_) {
+    if (s.model != stage.model) continue;
+    if (s.kind == StageKind::kSgns) producer = &s.sgns;
+    if (s.kind == StageKind::kGlove) producer = &s.glove;
+  }
+  for (const ExportSpec& spec : stage.exports) {
+    absl::StatusOr<ExportResult> result = ExportEmbeddings(spec, producer);
+    if (!result.ok()) return result.status();
+    outputs->files.insert(outputs->files.end(), result->files.begin(), result->files.end());
+    outputs->work_items += result->rows;
+    if (!spec.row_order().empty()) {
+      std::printf(
+          "wordmill run: %s: %s: %lld rows in the order of %s (%lld tokens never occurred "
+          "in the model: rows filled by %s)\n",
+          stage.name.c_str(), spec.basename().c_str(), static_cast<long long>(result->rows),
+          spec.row_order().c_str(), static_cast<long long>(result->unknown_rows),
+          UnknownRowInit_Name(spec.unknown_rows()).c_str());
+      std::fflush(stdout);
+    }
+  }
   outputs->work_unit = "rows";
   const std::string vocab = stage.export_dir + "/vocab.tsv";
   outputs->files.push_back(vocab);

@@ -28,6 +28,18 @@ constexpr char kHelp[] =
     "  --print-spec       print the effective config (defaults filled in) and exit\n"
     "  --help             this text\n";
 
+// The file names the export stage of `model` wrote, space-separated.
+std::string ExportedFiles(const PipelineRun& run, const std::string& model) {
+  std::string names;
+  for (const StageRecord& s : run.stages) {
+    if (s.name != "export-" + model) continue;
+    for (const FileFingerprint& f : s.manifest.output()) {
+      absl::StrAppend(&names, " ", f.path().substr(f.path().rfind('/') + 1));
+    }
+  }
+  return names;
+}
+
 void PrintOutcome(const Pipeline& pipeline, const PipelineRun& run) {
   int ran = 0;
   for (const StageRecord& s : run.stages) ran += s.status != "skipped";
@@ -42,8 +54,8 @@ void PrintOutcome(const Pipeline& pipeline, const PipelineRun& run) {
   }
   std::printf("\noutputs:\n");
   for (const PipelineModel& m : pipeline.model()) {
-    std::printf("  %s/%s/  vectors.bin vectors.txt vocab.tsv\n", pipeline.output_dir().c_str(),
-                m.name().c_str());
+    std::printf("  %s/%s/ %s\n", pipeline.output_dir().c_str(), m.name().c_str(),
+                ExportedFiles(run, m.name()).c_str());
   }
   std::printf("  %s/report.md  %s/report.json\n", pipeline.output_dir().c_str(),
               pipeline.output_dir().c_str());

@@ -91,15 +91,22 @@ void AddModelStages(const Pipeline& p, int m, const std::string& work,
   exported.name = "export-" + model.name();
   exported.dir = absl::StrCat(work, "/", exported.name);
   exported.model = m;
-  exported.upstream = {{"model-" + model.name(), "vectors.bin"},
-                       {"model-" + model.name(), "vectors.txt"},
-                       {"vocab", "vocab.tsv"}};
+  exported.upstream = {{"model-" + model.name(), "vectors.bin"}, {"vocab", "vocab.tsv"}};
   exported.export_dir = absl::StrCat(p.output_dir(), "/", model.name());
-  if (subword) {
-    exported.row_order = work + "/vocab/tokens.txt";
-    exported.upstream.push_back({"vocab", "tokens.txt"});
+  for (const ExportSpec& e : p.exports()) exported.exports.push_back(e);
+  if (exported.exports.empty()) exported.exports.emplace_back();
+  for (ExportSpec& e : exported.exports) {
+    e.set_input(vectors);
+    e.set_output_dir(exported.export_dir);
+    // Subword pipelines: rows in token-id order unless the config orders them otherwise.
+    if (!e.row_order().empty()) {
+      exported.extra_inputs.push_back(e.row_order());
+    } else if (subword) {
+      e.set_row_order(work + "/vocab/tokens.txt");  // an upstream output, fingerprinted as such
+    }
   }
-  exported.estimated_cost = 0.3;
+  exported.estimated_cost = 0.5 * exported.exports.size();
+  if (subword) exported.upstream.push_back({"vocab", "tokens.txt"});
   stages->push_back(std::move(exported));
 }
 
@@ -200,8 +207,7 @@ std::string StageSpecType(const PlannedStage& stage) {
       return absl::StrCat(EvalCommand::descriptor()->full_name(), "+",
                           NeighborsCommand::descriptor()->full_name());
     case StageKind::kExport:
-      return "copy";
-    case StageKind::kTokenizer:
+      return ExportSpec::descriptor()->full_name();
       return TokenizerTrainCommand::descriptor()->full_name();
     case StageKind::kSubwordVocab:
       return TokenizerEncodeCommand::descriptor()->full_name();
@@ -240,12 +246,12 @@ std::string StageSpecText(const PlannedStage& stage) {
     case StageKind::kEval:
       return absl::StrCat(EffectiveSpecText(stage.eval), "# neighbors\n",
                           EffectiveSpecText(stage.neighbors));
-    case StageKind::kExport:
-      return absl::StrCat(
-          "output_dir: \"", stage.export_dir,
-          "\"\nfiles: \"vectors.bin\"\nfiles: \"vectors.txt\"\nfiles: "
-          "\"vocab.tsv\"\n",
-          stage.row_order.empty() ? "" : "row_order: \"" + stage.row_order + "\"\n");
+    case StageKind::kExport: {
+      std::string text;
+      for (const ExportSpec& e : stage.exports)
+        absl::StrAppend(&text, EffectiveSpecText(e), "# --\n");
+      return absl::StrCat(text, "# and vocab.tsv copied to ", stage.export_dir, "\n");
+    }
     case StageKind::kTokenizer:
       return WithoutRuntime(stage.tokenizer_train);
     case StageKind::kSubwordVocab:

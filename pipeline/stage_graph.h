@@ -43,14 +43,14 @@ struct PlannedStage {
   GloveCommand glove;
   EvalCommand eval;
   NeighborsCommand neighbors;
-  std::string export_dir;  // export: output_dir/<model>
+  std::string export_dir;           // export: output_dir/<model>
+  std::vector<ExportSpec> exports;  // export: input and output_dir filled in
   // Subword pipelines: the tokenizer stage's spec; the vocab stage's (kSubwordVocab: model and
   // id shard directory filled in); the id shards cooccur and sgns read (work_dir/vocab/ids);
-  // the export's row order (work_dir/vocab/tokens.txt).
+  // exports are in token-id order (ExportSpec.row_order = work_dir/vocab/tokens.txt).
   TokenizerTrainCommand tokenizer_train;
   TokenizerEncodeCommand encode;
   std::string encoded_ids;
-  std::string row_order;
   // Rough relative cost, for the overall ETA before any stage has been timed.
   double estimated_cost = 1;
 };

@@ -122,6 +122,13 @@ TEST_F(PipelineTest, ConfigErrorsNameTheFileLineAndField) {
             std::string::npos)
       << r.output;
 
+  r = Run(0, WriteConfig("export.textproto", good + "exports {\n  basename: \"v\"\n}\n" +
+                                                 "exports {\n  input: \"x.bin\"\n}\n"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("export.textproto:19: exports[1]: input and output_dir are filled in"),
+            std::string::npos)
+      << r.output;
+
   r = Run(0, WriteConfig("good.textproto", good), "--set model[0].sgns.dimm=3");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("wordmill.SgnsSpec has no field 'dimm'"), std::string::npos) << r.output;
@@ -180,8 +187,10 @@ TEST_F(PipelineTest, RerunSkipsChangedOptionRedoesThatStageAndWhatFollows) {
   EXPECT_NE(r.output.find("wordmill run: 8 stage(s), 8 run, 0 skipped"), std::string::npos)
       << r.output;
   for (const auto& [stage, status] : Statuses(out)) EXPECT_EQ(status, "ran") << stage;
-  for (const char* f : {"/sg/vectors.bin", "/sg/vectors.txt", "/gl/vectors.bin", "/gl/vocab.tsv",
-                        "/report.md", "/work/eval-sg/scores.textproto"}) {
+  for (const char* f :
+       {"/sg/vectors.bin", "/sg/vectors.txt", "/sg/vectors.glove.txt", "/sg/vectors.vec",
+        "/sg/vectors.npy", "/sg/vectors.vocab.txt", "/sg/vectors.wmv", "/gl/vectors.wmv",
+        "/gl/vocab.tsv", "/report.md", "/work/eval-sg/scores.textproto"}) {
     EXPECT_TRUE(fs::exists(out + f)) << f;
   }
   const std::string sg = ReadFile(out + "/sg/vectors.bin");
@@ -202,6 +211,16 @@ TEST_F(PipelineTest, RerunSkipsChangedOptionRedoesThatStageAndWhatFollows) {
   EXPECT_EQ(Statuses(out), expected);
   EXPECT_EQ(ReadFile(out + "/work/vocab/MANIFEST.textproto"), vocab_manifest);
   EXPECT_EQ(ReadFile(out + "/sg/vectors.bin"), sg);
+
+  // An export option: only the export stages run again.
+  const std::string wmv = ReadFile(out + "/sg/vectors.wmv");
+  r = Run(1, config, "--set model[1].glove.epochs=5 --set exports[0].dtype=WMV_FLOAT16");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  expected = {{"vocab", "skipped"},   {"cooccur", "skipped"},  {"model-sg", "skipped"},
+              {"eval-sg", "skipped"}, {"export-sg", "redone"}, {"model-gl", "skipped"},
+              {"eval-gl", "skipped"}, {"export-gl", "redone"}};
+  EXPECT_EQ(Statuses(out), expected);
+  EXPECT_LT(ReadFile(out + "/sg/vectors.wmv").size(), wmv.size());  // float16 rows
 
   // A vocabulary option that changes the vocabulary: everything after it runs again.
   r = Run(1, config, "--set model[1].glove.epochs=5 --set vocabulary.max_size=60");
@@ -347,8 +366,9 @@ TEST_F(PipelineKillTest, KilledAnywhereOneThreadResumesToTheSameBytes) {
   }
   r = Run(1, config);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const char* f : {"/sg/vectors.bin", "/sg/vectors.txt", "/gl/vectors.bin", "/gl/vectors.txt",
-                        "/sg/vocab.tsv", "/work/vocab/vocab.tsv"}) {
+  for (const char* f :
+       {"/sg/vectors.bin", "/sg/vectors.txt", "/gl/vectors.bin", "/gl/vectors.txt", "/sg/vocab.tsv",
+        "/sg/vectors.npy", "/gl/vectors.npy", "/work/vocab/vocab.tsv"}) {
     EXPECT_TRUE(ReadFile(out + f) == ReadFile(ref + f)) << f << " differs";
   }
   EXPECT_EQ(ReadFile(out + "/work/eval-gl/scores.textproto"),
