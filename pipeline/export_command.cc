@@ -49,8 +49,7 @@ absl::Status RunExport(const ExportCommand& command) {
         "  row order %s: %lld tokens missing from the input (initialized: %s), %lld input rows "
         "dropped\n",
         spec.row_order().c_str(), static_cast<long long>(result->unknown_rows),
-        UnknownRowRuleName(spec.unknown_rows()),
-        static_cast<long long>(result->dropped_rows));
+        UnknownRowRuleName(spec.unknown_rows()), static_cast<long long>(result->dropped_rows));
   }
   for (const std::string& file : result->files) {
     struct stat info;
