@@ -315,8 +315,10 @@ void KillSession(pid_t sid) {
   ADD_FAILURE() << "session " << sid << " survived SIGKILL";
 }
 
+// Waits while the job lives: up to 10 minutes, so a heavily loaded machine cannot make a pause
+// point look unreachable (the loop ends as soon as the job's processes are gone).
 bool WaitForFile(const std::string& path, pid_t sid) {
-  for (int i = 0; i < 1200; ++i) {
+  for (int i = 0; i < 12000; ++i) {
     if (fs::exists(path)) return true;
     if (SessionProcesses(sid).empty()) return fs::exists(path);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
