@@ -6,10 +6,12 @@
 #   WORDMILL_CACHE  download cache (default ~/.cache/wordmill)
 #   WORDMILL_OUT    output directory (default out/brown)
 #   WORDMILL_NP     ranks (default 2)
+#   WORDMILL_BUILD_DIR  build directory (default build, as for scripts/build.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh --target wordmill
+BIN=${WORDMILL_BUILD_DIR:-build}/wordmill
 
 CACHE=${WORDMILL_CACHE:-$HOME/.cache/wordmill}
 OUT=${WORDMILL_OUT:-out/brown}
@@ -33,9 +35,10 @@ fi
 echo "quickstart: the whole pipeline from $CONFIG under mpirun -np $NP (vocabulary, skip-gram,"
 echo "  co-occurrence counts, GloVe, evaluation, export, report); a rerun skips what is complete"
 echo
-mpirun --oversubscribe --bind-to none -np "$NP" build/wordmill run "$CONFIG" "${SETS[@]}"
+mpirun --oversubscribe --bind-to none -np "$NP" "$BIN" run "$CONFIG" "${SETS[@]}"
 
 echo
-echo "quickstart: done. Vectors in $OUT/sgns/ and $OUT/glove/ (word2vec binary and text, vocab.tsv);"
+echo "quickstart: done. Vectors in $OUT/sgns/ and $OUT/glove/ (word2vec text and binary, GloVe"
+echo "  text, fastText .vec, NumPy .npy + .vocab.txt, the shared .wmv, vocab.tsv);"
 echo "  per-stage times, memory and scores in $OUT/report.md; stage outputs and manifests in $OUT/work/."
-echo "  The effective config: build/wordmill run $CONFIG --print-spec"
+echo "  The effective config: $BIN run $CONFIG --print-spec"
