@@ -241,7 +241,8 @@ targets=()
 for key in "${rows[@]}"; do
   corpus=${key%%/*}
   peer=$(peer_of "$key")
-  peer=${peer:-none}  # bash refuses an empty associative-array subscript
+  # No peer when the SentencePiece row was not run; bash refuses an empty array subscript.
+  [[ -n "$peer" && -n "${train_s[$peer]:-}" ]] || peer=none
   line=$(awk -v c="$corpus" -v d="$(describe "$key")" -v v="${vocab[$key]}" \
     -v t="${train_s[$key]}" -v e="${encode_s[$key]}" -v tok="${tokens[$key]}" \
     -v tc="${train_cpu[$key]}" -v ec="${encode_cpu[$key]}" \
