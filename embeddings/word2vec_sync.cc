@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 
 namespace wordmill {
@@ -61,10 +63,51 @@ void ForEachSetBit(const uint64_t* bits, size_t words, F f) {
   }
 }
 
+// A row of dim floats as ReduceRowsInt16 sends it: a float scale, then dim int16 values with
+// value = q * scale. scale is the largest |value| / 32767; a row with a NaN or infinite value
+// gets scale NaN, so the non-finite value reaches every replica and the trainer's check.
+size_t QuantizedRowBytes(int dim) { return sizeof(float) + sizeof(int16_t) * dim; }
+
+void QuantizeRow(const float* v, int dim, int16_t* scratch, char* out) {
+  float largest = 0;
+  bool finite = true;
+  for (int d = 0; d < dim; ++d) {
+    const float a = std::fabs(v[d]);
+    finite &= a <= std::numeric_limits<float>::max();
+    largest = std::max(largest, a);
+  }
+  float scale = largest / 32767.0f;
+  const float inverse = largest > 0 ? 32767.0f / largest : 0.0f;
+  if (!finite) {
+    scale = std::numeric_limits<float>::quiet_NaN();
+    std::fill(scratch, scratch + dim, int16_t{0});
+  } else {
+    for (int d = 0; d < dim; ++d) {
+      // |v * inverse| <= 32767, so rounding half away from zero stays in range.
+      scratch[d] = static_cast<int16_t>(v[d] * inverse + std::copysign(0.5f, v[d]));
+    }
+  }
+  std::memcpy(out, &scale, sizeof(scale));
+  std::memcpy(out + sizeof(scale), scratch, sizeof(int16_t) * dim);
+}
+
+// Adds (add = true) or writes the decoded row to v.
+void DecodeRow(const char* in, int dim, int16_t* scratch, float* v, bool add) {
+  float scale;
+  std::memcpy(&scale, in, sizeof(scale));
+  std::memcpy(scratch, in + sizeof(scale), sizeof(int16_t) * dim);
+  if (add) {
+    for (int d = 0; d < dim; ++d) v[d] += static_cast<float>(scratch[d]) * scale;
+  } else {
+    for (int d = 0; d < dim; ++d) v[d] = static_cast<float>(scratch[d]) * scale;
+  }
+}
+
 }  // namespace
 
-ReplicaSync::ReplicaSync(const Word2vecWeights& model, Rows rows)
+ReplicaSync::ReplicaSync(const Word2vecWeights& model, Rows rows, Precision precision)
     : rows_(rows),
+      precision_(precision),
       in_snapshot_(model.floats_per_matrix()),
       out_snapshot_(model.floats_per_matrix()),
       in_marks_(model.rows(), 0),
@@ -145,6 +188,9 @@ absl::Status ReplicaSync::SyncTouched(Word2vecWeights* model, Communicator* comm
     stats_.merged_rows[i < words ? 0 : 1] += count;
     rows += count;
   }
+  if (precision_ == Precision::kInt16 && comm->size() > 1) {
+    return ReduceRowsInt16(model, rows, comm);
+  }
   const int dim = model->dim();
   packed_.resize(static_cast<size_t>(rows) * dim);
   float* in_snapshot = in_snapshot_.data();
@@ -178,6 +224,111 @@ absl::Status ReplicaSync::SyncTouched(Word2vecWeights* model, Communicator* comm
       for (int d = 0; d < dim; ++d) s[d] = x[d] = p[d] + s[d];
       p += dim;
     });
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReplicaSync::ReduceRowsInt16(Word2vecWeights* model, int64_t rows,
+                                          Communicator* comm) {
+  const int ranks = comm->size(), me = comm->rank();
+  const int dim = model->dim();
+  const int stride = model->stride();
+  const size_t row_bytes = QuantizedRowBytes(dim);
+  const int64_t v = model->rows();
+  const size_t words = static_cast<size_t>((v + 63) / 64);
+  // The union's rows in order (W's, then C's), as pointers to the model and the snapshot.
+  std::vector<float*>& x_rows = x_rows_;
+  std::vector<float*>& s_rows = s_rows_;
+  x_rows.clear();
+  s_rows.clear();
+  for (int matrix = 0; matrix < 2; ++matrix) {
+    float* x0 = matrix == 0 ? model->in_data() : model->out_data();
+    float* s0 = matrix == 0 ? in_snapshot_.data() : out_snapshot_.data();
+    ForEachSetBit(merged_.data() + matrix * words, words, [&](int64_t r) {
+      x_rows.push_back(x0 + r * stride);
+      s_rows.push_back(s0 + r * stride);
+    });
+  }
+  auto begin = [&](int j) { return rows * j / ranks; };
+  const int64_t own_rows = begin(me + 1) - begin(me);
+  std::vector<int16_t> scratch(dim);
+  std::vector<float> delta(dim);
+  // Step 1: every rank's deltas of segment j go to rank j; its own segment stays in float.
+  packed_.assign(static_cast<size_t>(own_rows) * dim, 0.0f);
+  std::vector<std::string>& send = send_;
+  std::vector<std::string>& received = received_;
+  send.resize(ranks);
+  for (int j = 0; j < ranks; ++j) {
+    send[j].resize(j != me ? (begin(j + 1) - begin(j)) * row_bytes : 0);
+    for (int64_t k = begin(j); k < begin(j + 1); ++k) {
+      const float* x = x_rows[k];
+      const float* s = s_rows[k];
+      float* d = j == me ? packed_.data() + (k - begin(j)) * dim : delta.data();
+      for (int i = 0; i < dim; ++i) d[i] = x[i] - s[i];
+      if (j != me) QuantizeRow(d, dim, scratch.data(), send[j].data() + (k - begin(j)) * row_bytes);
+    }
+    stats_.bytes += static_cast<int64_t>(send[j].size());
+  }
+  {
+    ScopedTimer timer(&stats_.collective_seconds);
+    if (absl::Status s = comm->AllToAll(send, &received); !s.ok()) return s;
+  }
+  for (int j = 0; j < ranks; ++j) {
+    if (j != me && received[j].size() != static_cast<size_t>(own_rows) * row_bytes) {
+      return absl::InternalError("replica sync: ranks disagree on the rows to merge");
+    }
+  }
+  // The sum of the P contributions in rank order, this rank's exactly.
+  std::vector<float>& sum = sum_;
+  sum.assign(static_cast<size_t>(own_rows) * dim, 0.0f);
+  for (int j = 0; j < ranks; ++j) {
+    for (int64_t k = 0; k < own_rows; ++k) {
+      float* out = sum.data() + k * dim;
+      if (j == me) {
+        const float* d = packed_.data() + k * dim;
+        for (int i = 0; i < dim; ++i) out[i] += d[i];
+      } else {
+        DecodeRow(received[j].data() + k * row_bytes, dim, scratch.data(), out, /*add=*/true);
+      }
+    }
+  }
+  // Step 2: the quantized sums go to every rank; the owner applies the same decoded values.
+  std::string& mine = mine_;
+  mine.resize(static_cast<size_t>(own_rows) * row_bytes);
+  for (int64_t k = 0; k < own_rows; ++k) {
+    char* q = mine.data() + k * row_bytes;
+    QuantizeRow(sum.data() + k * dim, dim, scratch.data(), q);
+    DecodeRow(q, dim, scratch.data(), sum.data() + k * dim, /*add=*/false);
+  }
+  for (int j = 0; j < ranks; ++j) {
+    send[j].clear();
+    if (j != me) {
+      send[j] = mine;
+      stats_.bytes += static_cast<int64_t>(mine.size());
+    }
+  }
+  {
+    ScopedTimer timer(&stats_.collective_seconds);
+    if (absl::Status s = comm->AllToAll(send, &received); !s.ok()) return s;
+  }
+  for (int j = 0; j < ranks; ++j) {
+    if (j != me && received[j].size() != static_cast<size_t>(begin(j + 1) - begin(j)) * row_bytes) {
+      return absl::InternalError("replica sync: ranks disagree on the rows to merge");
+    }
+  }
+  // x = snapshot + the decoded sum, on every rank.
+  for (int j = 0; j < ranks; ++j) {
+    for (int64_t k = begin(j); k < begin(j + 1); ++k) {
+      float* x = x_rows[k];
+      float* s = s_rows[k];
+      const float* add = sum.data() + (k - begin(j)) * dim;
+      if (j != me) {
+        DecodeRow(received[j].data() + (k - begin(j)) * row_bytes, dim, scratch.data(),
+                  delta.data(), /*add=*/false);
+        add = delta.data();
+      }
+      for (int i = 0; i < dim; ++i) s[i] = x[i] = s[i] + add[i];
+    }
   }
   return absl::OkStatus();
 }

@@ -180,7 +180,10 @@ absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Word2vecTrainer::Create(
       t->rounds_ = static_cast<int>(
           std::clamp<int64_t>((*largest + spec.sync_words() - 1) / spec.sync_words(), 1, 1 << 30));
     }
-    t->sync_ = std::make_unique<ReplicaSync>(*model, options.sync_rows);
+    t->sync_ = std::make_unique<ReplicaSync>(*model, options.sync_rows,
+                                             spec.sync_precision() == SYNC_PRECISION_INT16
+                                                 ? ReplicaSync::Precision::kInt16
+                                                 : ReplicaSync::Precision::kFloat32);
   }
   Word2vecShared shared;
   shared.weights = model;
