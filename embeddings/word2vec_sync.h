@@ -72,6 +72,11 @@ class ReplicaSync {
 
   const ReplicaSyncStats& stats() const { return stats_; }
 
+  // False if the last Sync checked every row it merged and found only finite values. Only
+  // merged rows can have changed since the previous merge, so then the whole model is still
+  // finite and the caller can skip a scan of it; true after a whole-matrix merge (not checked).
+  bool merged_non_finite() const { return merged_non_finite_; }
+
  private:
   absl::Status SyncAll(Word2vecWeights* model, Communicator* comm);
   absl::Status SyncTouched(Word2vecWeights* model, Communicator* comm);
@@ -81,6 +86,7 @@ class ReplicaSync {
 
   Rows rows_;
   Precision precision_;
+  bool merged_non_finite_ = true;
   AlignedFloats in_snapshot_;
   AlignedFloats out_snapshot_;
   std::vector<uint8_t> in_marks_, out_marks_;

@@ -250,7 +250,10 @@ absl::Status Word2vecTrainer::TrainEpoch(int epoch) {
       if (absl::Status s = sync_->Sync(model_, comm_); !s.ok()) return s;
     }
     if (sync_ != nullptr || round + 1 == rounds_) {
-      const std::string bad = model_->FindNonFinite();
+      // After a merge that checked its rows, only a reported non-finite value needs the scan
+      // (which names the first bad value); otherwise every round would read the whole model.
+      const bool scan = sync_ == nullptr || sync_->merged_non_finite();
+      const std::string bad = scan ? model_->FindNonFinite() : std::string();
       absl::Status local =
           bad.empty() ? absl::OkStatus()
                       : absl::InternalError(absl::StrCat("training diverged in epoch ", epoch + 1,

@@ -140,7 +140,7 @@ TEST(ReplicaSyncTest, TouchedRowsMergeEqualsTheWholeMatrixMergeAndCountsExactly)
 // quantization bound of the exact float merge, untouched rows unchanged bit for bit, and the
 // byte counter must be the two steps' exact sizes.
 TEST(ReplicaSyncTest, Int16MergeKeepsReplicasIdenticalWithinTheQuantizationBound) {
-  constexpr int kRows = 97, kDim = 13;
+  constexpr int kRows = 97, kDim = 37;  // 37: both the 16-wide and the scalar tail paths
   for (int ranks : {2, 3}) {
     Word2vecWeights start(kRows, kDim);
     start.Initialize(5);
@@ -172,6 +172,7 @@ TEST(ReplicaSyncTest, Int16MergeKeepsReplicasIdenticalWithinTheQuantizationBound
         }
         if (int16) changed[rank] = Clone(w);
         ASSERT_TRUE(sync.Sync(&w, comm).ok());
+        EXPECT_FALSE(sync.merged_non_finite());  // checked every merged row
         if (int16) stats[rank] = sync.stats();
       });
     }
@@ -227,8 +228,8 @@ TEST(ReplicaSyncTest, Int16MergeKeepsReplicasIdenticalWithinTheQuantizationBound
   }
 }
 
-// A NaN in one rank's change reaches every replica (so the trainer's check reports it) instead
-// of being lost in the quantization.
+// A NaN in one rank's change reaches every replica instead of being lost in the quantization,
+// and every rank's merge reports it (the trainer then scans the model and stops).
 TEST(ReplicaSyncTest, Int16MergeCarriesANaNToEveryReplica) {
   Word2vecWeights start(10, 4);
   start.Initialize(1);
@@ -244,6 +245,7 @@ TEST(ReplicaSyncTest, Int16MergeCarriesANaNToEveryReplica) {
     }
     if (rank == 1) w.in(2)[1] = std::nanf("");
     ASSERT_TRUE(sync.Sync(&w, comm).ok());
+    EXPECT_TRUE(sync.merged_non_finite()) << "rank " << rank;
   });
   for (int rank = 0; rank < 2; ++rank) {
     EXPECT_FALSE(models[rank]->FindNonFinite().empty()) << "rank " << rank;
