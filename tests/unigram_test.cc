@@ -235,14 +235,18 @@ std::vector<uint32_t> CodePoints(const std::string& s, std::vector<size_t>* star
   return out;
 }
 
-// The seed's suffix-array walk against brute force: every substring of 2..max characters
-// (obeying the script rule and avoiding the uncovered 'z') with its frequency (count x
-// occurrences, summed over the words) must be a prefix of a candidate of the same frequency,
-// and every candidate must be such a substring with exactly that frequency.
+// The seed's suffix-array walk against brute force. Every substring of 2..max characters
+// (obeying the script rule and avoiding the uncovered 'z') has a frequency (count x
+// occurrences, summed over the words) and a set of following characters (the end of a word
+// counting as one). SentencePiece's seed (from_leaves false): the candidates are exactly the
+// substrings with two or more followers, with their frequencies. With from_leaves, every
+// substring must be a prefix of a candidate of the same frequency, and every candidate must be
+// such a substring with exactly that frequency.
 TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
-  const std::vector<std::string> alphabet = {"a", "b", "\xED\x95\x9C", "1", "z", "\xE2\x96\x81"};
+  const std::vector<std::string> alphabet = {"a", "b", "\xED\x95\x9C", "\xED\x95\x9D",
+                                             "1", "z", "\xE2\x96\x81"};
   std::mt19937 rng(11);
-  for (int trial = 0; trial < 40; ++trial) {
+  for (int trial = 0; trial < 80; ++trial) {
     std::vector<std::string> word_storage;
     std::vector<int64_t> counts;
     for (int w = 0, words = 1 + rng() % 12; w < words; ++w) {
@@ -254,10 +258,13 @@ TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
     const std::vector<std::string_view> words(word_storage.begin(), word_storage.end());
     const int max_chars = 2 + trial % 4;
     const bool split = trial % 2 == 0;
-    const auto found = unigram_internal::FindSeedCandidates(words, counts, max_chars, split, {'z'});
+    const bool from_leaves = trial % 4 < 2;
+    const auto found =
+        unigram_internal::FindSeedCandidates(words, counts, max_chars, split, {'z'}, from_leaves);
     ASSERT_TRUE(found.ok()) << found.status();
 
     std::map<std::string, int64_t> brute;
+    std::map<std::string, std::set<uint32_t>> followers;  // 0: the end of the word
     for (size_t w = 0; w < words.size(); ++w) {
       std::vector<size_t> starts;
       const std::vector<uint32_t> cps = CodePoints(word_storage[w], &starts);
@@ -272,7 +279,9 @@ TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
             script = sc;
           }
           if (j > i) {
-            brute[word_storage[w].substr(starts[i], starts[j + 1] - starts[i])] += counts[w];
+            const std::string sub = word_storage[w].substr(starts[i], starts[j + 1] - starts[i]);
+            brute[sub] += counts[w];
+            followers[sub].insert(j + 1 < cps.size() ? cps[j + 1] : 0);
           }
         }
       }
@@ -283,6 +292,14 @@ TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
       EXPECT_TRUE(got.emplace(piece, c.freq).second) << "duplicate candidate " << piece;
       ASSERT_TRUE(brute.count(piece)) << "not a valid substring: " << piece;
       EXPECT_EQ(c.freq, brute[piece]) << piece;
+    }
+    if (!from_leaves) {
+      std::map<std::string, int64_t> branching;
+      for (const auto& [sub, freq] : brute) {
+        if (followers[sub].size() >= 2) branching[sub] = freq;
+      }
+      EXPECT_EQ(got, branching) << "trial " << trial;
+      continue;
     }
     for (const auto& [sub, freq] : brute) {
       bool covered = false;
@@ -308,6 +325,7 @@ TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
 TEST(UnigramTest, TrainHandWorkedEm) {
   UnigramTrainOptions options;
   options.vocab_size = 3;
+  options.seed_from_leaves = true;  // "ab" starts no other word: SentencePiece would not seed it
   options.em_iterations = 1;
   const auto pieces = TrainUnigram({{"ab", 3}}, options);
   ASSERT_TRUE(pieces.ok()) << pieces.status();
@@ -326,6 +344,7 @@ TEST(UnigramTest, TrainHandWorkedEm) {
 TEST(UnigramTest, PruningKeepsThePieceThatCostsMostToRemove) {
   UnigramTrainOptions options;
   options.vocab_size = 5;
+  options.seed_from_leaves = true;  // seed xy and zw, which start no other word
   const auto pieces = TrainUnigram({{"zw", 1}, {"xy", 100}}, options);
   ASSERT_TRUE(pieces.ok()) << pieces.status();
   std::set<std::string> got;
@@ -415,7 +434,6 @@ TEST(UnigramTest, KoreanWords) {
   for (const char* c : {"한", "국", "어", "에", "서"}) EXPECT_TRUE(by_piece.count(c)) << c;
   const UnigramModel model(*pieces, -20);
   ExpectRoundTrip(model, words);
-  EXPECT_EQ(Encode(model, words[0].first).size(), 1u) << words[0].first;
   // A syllable the model never saw is one unknown (-1), not three bytes.
   EXPECT_EQ(Encode(model, "한글").back(), -1);
   EXPECT_EQ(Encode(model, "글").size(), 1u);
@@ -466,11 +484,51 @@ TEST(UnigramTest, SplitByScript) {
     EXPECT_EQ(rest.find("\xE2\x96\x81"), std::string::npos) << p.piece;
   }
   options.split_by_script = false;
+  options.seed_from_leaves = true;  // "▁2015년" starts no other word
   const auto whole = TrainUnigram(words, options);
   ASSERT_TRUE(whole.ok()) << whole.status();
   EXPECT_TRUE(
       ByPiece(*whole).count("\xE2\x96\x81"
                             "2015년"));
+}
+
+// The seed, as SentencePiece: "▁ab" is followed by the end of a word and by "x", so it is seeded
+// and, being frequent, kept; "▁cd" (as frequent) is always followed by the end of its word, so
+// only seed_from_leaves seeds it.
+TEST(UnigramTest, SeedOnlyBranchingSubstrings) {
+  const WordCounts words = {{"\xE2\x96\x81"
+                             "ab",
+                             100},
+                            {"\xE2\x96\x81"
+                             "cd",
+                             100},
+                            {"\xE2\x96\x81"
+                             "abx",
+                             1}};
+  UnigramTrainOptions options;
+  options.vocab_size = 12;
+  const auto branching = TrainUnigram(words, options);
+  ASSERT_TRUE(branching.ok()) << branching.status();
+  const auto pieces = ByPiece(*branching);
+  EXPECT_TRUE(
+      pieces.count("\xE2\x96\x81"
+                   "ab"));
+  EXPECT_FALSE(
+      pieces.count("\xE2\x96\x81"
+                   "cd"));
+  EXPECT_FALSE(pieces.count("cd"));
+  EXPECT_FALSE(
+      pieces.count("\xE2\x96\x81"
+                   "abx"));
+  options.seed_from_leaves = true;
+  const auto leaves = TrainUnigram(words, options);
+  ASSERT_TRUE(leaves.ok()) << leaves.status();
+  EXPECT_TRUE(
+      ByPiece(*leaves).count("\xE2\x96\x81"
+                             "ab"));
+  EXPECT_TRUE(
+      ByPiece(*leaves).count("\xE2\x96\x81"
+                             "cd"));
 }
 
 TEST(UnigramTest, CharacterCoverageLeavesRareCharactersUnknown) {

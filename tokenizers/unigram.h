@@ -41,6 +41,12 @@ struct UnigramTrainOptions {
   // a piece never mixes writing systems, nor digits with letters (so no "▁2015년"), apart from
   // a leading U+2581 and combining marks. Off: any substring of a word can be a piece.
   bool split_by_script = true;
+  // The seed, as SentencePiece: only substrings at branching nodes of the suffix tree (followed
+  // by at least two different characters, a word's end counting as one), whole labels that are
+  // valid pieces. True: also each word's unbranched rest (so a frequent word that starts no
+  // other word, such as "▁및", is seeded whole) and, for a node whose label is not a valid
+  // piece, its longest valid prefix: a denser seed that gives ~2.5% fewer tokens on Korean.
+  bool seed_from_leaves = false;
 };
 
 // word_counts: pre-tokenized "words" exactly as they will be segmented (the caller adds any
@@ -113,11 +119,14 @@ constexpr int kScriptCommon = -2;
 int ScriptClass(uint32_t code_point);
 
 // The seed candidates of TrainUnigram. `text` is the words joined by 0xFF (a byte UTF-8 never
-// uses); for every node of its suffix tree, the candidate is the node's longest valid piece
-// (2 to max_piece_chars characters within one word, none of them in `uncovered` (sorted), and
-// with split_by_script the script rule), when that is longer than the parent node's depth,
-// with its frequency: the summed counts of the words at its occurrences. Every valid substring
-// of the words is a prefix of a candidate with the same frequency.
+// uses). A valid piece has 2 to max_piece_chars characters within one word, none of them in
+// `uncovered` (sorted), and with split_by_script obeys the script rule. Its frequency is the
+// summed counts of the words at its occurrences. Without from_leaves (SentencePiece): the
+// candidates are exactly the valid substrings followed by at least two different characters
+// (the end of a word counting as one character). With from_leaves: for every node of the
+// suffix tree (leaves included), the node's longest valid piece when that is longer than the
+// parent node's depth, so that every valid substring is a prefix of a candidate with the same
+// frequency.
 struct SeedCandidate {
   uint32_t pos;
   uint32_t len;
@@ -132,7 +141,8 @@ struct SeedCandidates {
 absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_view>& words,
                                                   const std::vector<int64_t>& counts,
                                                   int max_piece_chars, bool split_by_script,
-                                                  const std::vector<uint32_t>& uncovered);
+                                                  const std::vector<uint32_t>& uncovered,
+                                                  bool from_leaves);
 
 }  // namespace unigram_internal
 

@@ -143,7 +143,8 @@ namespace unigram_internal {
 absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_view>& words,
                                                   const std::vector<int64_t>& counts,
                                                   int max_piece_chars, bool split_by_script,
-                                                  const std::vector<uint32_t>& uncovered) {
+                                                  const std::vector<uint32_t>& uncovered,
+                                                  bool from_leaves) {
   SeedCandidates result;
   std::string& text = result.text;
   size_t total_bytes = 0;
@@ -190,15 +191,27 @@ absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_
 
   std::vector<SeedCandidate>& candidates = result.candidates;
   // The longest valid piece starting at `pos` of at most `depth` bytes; adds it when it is
-  // longer than `parent_depth`.
+  // longer than `parent_depth`. Without from_leaves, only when it is the whole label up to
+  // the last character boundary within `depth` (the divergence lies inside the next
+  // character), i.e. a branching node of the suffix tree over characters.
   auto consider = [&](int32_t pos, int32_t depth, int32_t parent_depth, int64_t freq) {
     if (bytes[pos] == kSeparator || (bytes[pos] & 0xC0) == 0x80) return;
     int32_t len = 0;
     int chars = 0;
     int script = kScriptAny;
-    while (chars < max_piece_chars && len < depth && bytes[pos + len] != kSeparator) {
+    bool whole = false;  // reached the last character boundary within depth
+    for (;;) {
+      if (len == depth) {
+        whole = true;
+        break;
+      }
+      if (bytes[pos + len] == kSeparator) break;
       const int cl = Utf8CharLength(&text[pos + len], n - pos - len);
-      if (len + cl > depth) break;
+      if (len + cl > depth) {
+        whole = true;
+        break;
+      }
+      if (chars == max_piece_chars) break;
       const uint32_t c = DecodeChar(&bytes[pos + len], cl);
       if (!uncovered.empty() && std::binary_search(uncovered.begin(), uncovered.end(), c)) {
         break;  // an uncovered character ends every piece
@@ -214,7 +227,7 @@ absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_
       len += cl;
       ++chars;
     }
-    if (chars < 2 || len <= parent_depth) return;
+    if (chars < 2 || len <= parent_depth || (!from_leaves && !whole)) return;
     candidates.push_back({static_cast<uint32_t>(pos), static_cast<uint32_t>(len), freq, chars});
   };
   // Internal nodes: lcp-intervals, bottom-up with a stack of (depth, left bound).
@@ -232,7 +245,7 @@ absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_
     if (cur > stack.back().first) stack.emplace_back(cur, lb);
   }
   // Leaves: the rest of the word from each suffix, which occurs in that word only.
-  for (int32_t i = 0; i < n; ++i) {
+  for (int32_t i = 0; from_leaves && i < n; ++i) {
     const int32_t parent = std::max(lcp[i], lcp[i + 1]);
     consider(sa[i], n - sa[i], parent, ps[i + 1] - ps[i]);
   }
@@ -375,7 +388,7 @@ absl::Status UnigramTrainer::MakeSeed() {
   }
   std::sort(uncovered.begin(), uncovered.end());
   auto found = FindSeedCandidates(words_, counts_, options_.max_piece_chars,
-                                  options_.split_by_script, uncovered);
+                                  options_.split_by_script, uncovered, options_.seed_from_leaves);
   if (!found.ok()) return found.status();
   const std::string& text = found->text;
   std::vector<SeedCandidate>& candidates = found->candidates;
