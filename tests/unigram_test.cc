@@ -220,6 +220,55 @@ TEST(UnigramTest, SampleEncodeIsReproducibleFromTheSeed) {
   EXPECT_TRUE(first.empty());
 }
 
+// PieceTrie::ForEachPrefix against brute force, with pieces and texts that mix 1-, 2-, 3- and
+// 4-byte characters, pieces that end inside a character (a hand-made model), overlong and
+// truncated sequences: the first-character table must give exactly the byte walk's answers.
+TEST(UnigramTest, PieceTrieFindsEveryPrefix) {
+  const std::vector<std::string> alphabet = {"a",
+                                             "b",
+                                             "\xC3\xA9",
+                                             "\xED\x95\x9C",
+                                             "\xED\x95\x9D",
+                                             "\xE2\x96\x81",
+                                             "\xF0\x9F\x98\x80",
+                                             "\xED",
+                                             "\xED\x95",
+                                             "\xC1\x81",
+                                             "\xE0\x81\x81",
+                                             "\x80"};
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 60; ++trial) {
+    std::vector<std::string> pieces;
+    for (int k = 0, m = 1 + rng() % 30; k < m; ++k) {
+      std::string piece;
+      for (int len = 1 + rng() % 3; len > 0; --len) {
+        // Pieces from the first 7 (whole characters) unless the trial allows partial ones.
+        piece += alphabet[rng() % (trial % 3 == 0 ? alphabet.size() : 7)];
+      }
+      pieces.push_back(piece);
+    }
+    const std::vector<std::string_view> views(pieces.begin(), pieces.end());
+    const PieceTrie trie(views);
+    for (int t = 0; t < 30; ++t) {
+      std::string text;
+      for (int len = 1 + rng() % 5; len > 0; --len) text += alphabet[rng() % alphabet.size()];
+      if (rng() % 4 == 0) text.pop_back();  // maybe a truncated character
+      std::vector<std::pair<std::string, size_t>> got, want;
+      trie.ForEachPrefix(text.data(), text.size(),
+                         [&](int id, size_t len) { got.emplace_back(pieces[id], len); });
+      for (size_t len = 1; len <= text.size(); ++len) {
+        for (const std::string& p : pieces) {
+          if (p == text.substr(0, len)) {
+            want.emplace_back(p, len);
+            break;
+          }
+        }
+      }
+      EXPECT_EQ(got, want) << "trial " << trial << " text " << testing::PrintToString(text);
+    }
+  }
+}
+
 // Code points of a valid UTF-8 string.
 std::vector<uint32_t> CodePoints(const std::string& s, std::vector<size_t>* starts) {
   std::vector<uint32_t> out;
@@ -238,10 +287,8 @@ std::vector<uint32_t> CodePoints(const std::string& s, std::vector<size_t>* star
 // The seed's suffix-array walk against brute force. Every substring of 2..max characters
 // (obeying the script rule and avoiding the uncovered 'z') has a frequency (count x
 // occurrences, summed over the words) and a set of following characters (the end of a word
-// counting as one). SentencePiece's seed (from_leaves false): the candidates are exactly the
-// substrings with two or more followers, with their frequencies. With from_leaves, every
-// substring must be a prefix of a candidate of the same frequency, and every candidate must be
-// such a substring with exactly that frequency.
+// counting as one). The candidates must be exactly the substrings with two or more followers,
+// or with word_ends those followed by the end of a word, with their frequencies.
 TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
   const std::vector<std::string> alphabet = {"a", "b", "\xED\x95\x9C", "\xED\x95\x9D",
                                              "1", "z", "\xE2\x96\x81"};
@@ -258,9 +305,9 @@ TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
     const std::vector<std::string_view> words(word_storage.begin(), word_storage.end());
     const int max_chars = 2 + trial % 4;
     const bool split = trial % 2 == 0;
-    const bool from_leaves = trial % 4 < 2;
+    const bool word_ends = trial % 4 < 2;
     const auto found =
-        unigram_internal::FindSeedCandidates(words, counts, max_chars, split, {'z'}, from_leaves);
+        unigram_internal::FindSeedCandidates(words, counts, max_chars, split, {'z'}, word_ends);
     ASSERT_TRUE(found.ok()) << found.status();
 
     std::map<std::string, int64_t> brute;
@@ -293,21 +340,13 @@ TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
       ASSERT_TRUE(brute.count(piece)) << "not a valid substring: " << piece;
       EXPECT_EQ(c.freq, brute[piece]) << piece;
     }
-    if (!from_leaves) {
-      std::map<std::string, int64_t> branching;
-      for (const auto& [sub, freq] : brute) {
-        if (followers[sub].size() >= 2) branching[sub] = freq;
-      }
-      EXPECT_EQ(got, branching) << "trial " << trial;
-      continue;
-    }
+    std::map<std::string, int64_t> branching;
     for (const auto& [sub, freq] : brute) {
-      bool covered = false;
-      for (auto it = got.lower_bound(sub); it != got.end() && it->first.rfind(sub, 0) == 0; ++it) {
-        covered |= it->second == freq;
+      if (followers[sub].size() >= 2 || (word_ends && followers[sub].count(0))) {
+        branching[sub] = freq;
       }
-      EXPECT_TRUE(covered) << "trial " << trial << ": no candidate extends " << sub;
     }
+    EXPECT_EQ(got, branching) << "trial " << trial;
   }
 }
 
@@ -325,7 +364,6 @@ TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
 TEST(UnigramTest, TrainHandWorkedEm) {
   UnigramTrainOptions options;
   options.vocab_size = 3;
-  options.seed_from_leaves = true;  // "ab" starts no other word: SentencePiece would not seed it
   options.em_iterations = 1;
   const auto pieces = TrainUnigram({{"ab", 3}}, options);
   ASSERT_TRUE(pieces.ok()) << pieces.status();
@@ -344,7 +382,6 @@ TEST(UnigramTest, TrainHandWorkedEm) {
 TEST(UnigramTest, PruningKeepsThePieceThatCostsMostToRemove) {
   UnigramTrainOptions options;
   options.vocab_size = 5;
-  options.seed_from_leaves = true;  // seed xy and zw, which start no other word
   const auto pieces = TrainUnigram({{"zw", 1}, {"xy", 100}}, options);
   ASSERT_TRUE(pieces.ok()) << pieces.status();
   std::set<std::string> got;
@@ -434,6 +471,7 @@ TEST(UnigramTest, KoreanWords) {
   for (const char* c : {"한", "국", "어", "에", "서"}) EXPECT_TRUE(by_piece.count(c)) << c;
   const UnigramModel model(*pieces, -20);
   ExpectRoundTrip(model, words);
+  EXPECT_EQ(Encode(model, words[0].first).size(), 1u) << words[0].first;
   // A syllable the model never saw is one unknown (-1), not three bytes.
   EXPECT_EQ(Encode(model, "한글").back(), -1);
   EXPECT_EQ(Encode(model, "글").size(), 1u);
@@ -484,7 +522,6 @@ TEST(UnigramTest, SplitByScript) {
     EXPECT_EQ(rest.find("\xE2\x96\x81"), std::string::npos) << p.piece;
   }
   options.split_by_script = false;
-  options.seed_from_leaves = true;  // "▁2015년" starts no other word
   const auto whole = TrainUnigram(words, options);
   ASSERT_TRUE(whole.ok()) << whole.status();
   EXPECT_TRUE(
@@ -492,10 +529,11 @@ TEST(UnigramTest, SplitByScript) {
                             "2015년"));
 }
 
-// The seed, as SentencePiece: "▁ab" is followed by the end of a word and by "x", so it is seeded
-// and, being frequent, kept; "▁cd" (as frequent) is always followed by the end of its word, so
-// only seed_from_leaves seeds it.
-TEST(UnigramTest, SeedOnlyBranchingSubstrings) {
+// The seed, as SentencePiece: "▁ab" is followed by the end of a word and by "x", so it is a
+// branching substring, seeded and, being frequent, kept; "▁cd" (as frequent) is always
+// followed by the end of its word, so only seed_word_ends (the default) seeds it; "▁abx" is
+// frequent enough to be kept only as a whole word.
+TEST(UnigramTest, SeedBranchingSubstringsAndWordEnds) {
   const WordCounts words = {{"\xE2\x96\x81"
                              "ab",
                              100},
@@ -507,6 +545,7 @@ TEST(UnigramTest, SeedOnlyBranchingSubstrings) {
                              1}};
   UnigramTrainOptions options;
   options.vocab_size = 12;
+  options.seed_word_ends = false;
   const auto branching = TrainUnigram(words, options);
   ASSERT_TRUE(branching.ok()) << branching.status();
   const auto pieces = ByPiece(*branching);
@@ -520,15 +559,15 @@ TEST(UnigramTest, SeedOnlyBranchingSubstrings) {
   EXPECT_FALSE(
       pieces.count("\xE2\x96\x81"
                    "abx"));
-  options.seed_from_leaves = true;
-  const auto leaves = TrainUnigram(words, options);
-  ASSERT_TRUE(leaves.ok()) << leaves.status();
+  options.seed_word_ends = true;
+  const auto ends = TrainUnigram(words, options);
+  ASSERT_TRUE(ends.ok()) << ends.status();
   EXPECT_TRUE(
-      ByPiece(*leaves).count("\xE2\x96\x81"
-                             "ab"));
+      ByPiece(*ends).count("\xE2\x96\x81"
+                           "ab"));
   EXPECT_TRUE(
-      ByPiece(*leaves).count("\xE2\x96\x81"
-                             "cd"));
+      ByPiece(*ends).count("\xE2\x96\x81"
+                           "cd"));
 }
 
 TEST(UnigramTest, CharacterCoverageLeavesRareCharactersUnknown) {

@@ -144,7 +144,7 @@ absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_
                                                   const std::vector<int64_t>& counts,
                                                   int max_piece_chars, bool split_by_script,
                                                   const std::vector<uint32_t>& uncovered,
-                                                  bool from_leaves) {
+                                                  bool word_ends) {
   SeedCandidates result;
   std::string& text = result.text;
   size_t total_bytes = 0;
@@ -190,22 +190,25 @@ absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_
   }
 
   std::vector<SeedCandidate>& candidates = result.candidates;
-  // The longest valid piece starting at `pos` of at most `depth` bytes; adds it when it is
-  // longer than `parent_depth`. Without from_leaves, only when it is the whole label up to
-  // the last character boundary within `depth` (the divergence lies inside the next
-  // character), i.e. a branching node of the suffix tree over characters.
+  // The node's label from `pos`, `depth` bytes (up to the last character boundary within
+  // them: the branching is then inside the next character), or, with word_ends, up to the end
+  // of the word when the label reaches it; a candidate when it is a valid piece as a whole and
+  // longer than `parent_depth` (otherwise an ancestor proposes it, with its own frequency).
   auto consider = [&](int32_t pos, int32_t depth, int32_t parent_depth, int64_t freq) {
     if (bytes[pos] == kSeparator || (bytes[pos] & 0xC0) == 0x80) return;
     int32_t len = 0;
     int chars = 0;
     int script = kScriptAny;
-    bool whole = false;  // reached the last character boundary within depth
+    bool whole = false;  // the label ends here
     for (;;) {
       if (len == depth) {
         whole = true;
         break;
       }
-      if (bytes[pos + len] == kSeparator) break;
+      if (bytes[pos + len] == kSeparator) {
+        whole = word_ends;
+        break;
+      }
       const int cl = Utf8CharLength(&text[pos + len], n - pos - len);
       if (len + cl > depth) {
         whole = true;
@@ -227,7 +230,7 @@ absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_
       len += cl;
       ++chars;
     }
-    if (chars < 2 || len <= parent_depth || (!from_leaves && !whole)) return;
+    if (chars < 2 || len <= parent_depth || !whole) return;
     candidates.push_back({static_cast<uint32_t>(pos), static_cast<uint32_t>(len), freq, chars});
   };
   // Internal nodes: lcp-intervals, bottom-up with a stack of (depth, left bound).
@@ -245,7 +248,7 @@ absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_
     if (cur > stack.back().first) stack.emplace_back(cur, lb);
   }
   // Leaves: the rest of the word from each suffix, which occurs in that word only.
-  for (int32_t i = 0; from_leaves && i < n; ++i) {
+  for (int32_t i = 0; word_ends && i < n; ++i) {
     const int32_t parent = std::max(lcp[i], lcp[i + 1]);
     consider(sa[i], n - sa[i], parent, ps[i + 1] - ps[i]);
   }
@@ -388,7 +391,7 @@ absl::Status UnigramTrainer::MakeSeed() {
   }
   std::sort(uncovered.begin(), uncovered.end());
   auto found = FindSeedCandidates(words_, counts_, options_.max_piece_chars,
-                                  options_.split_by_script, uncovered, options_.seed_from_leaves);
+                                  options_.split_by_script, uncovered, options_.seed_word_ends);
   if (!found.ok()) return found.status();
   const std::string& text = found->text;
   std::vector<SeedCandidate>& candidates = found->candidates;
