@@ -288,12 +288,14 @@ std::vector<uint32_t> CodePoints(const std::string& s, std::vector<size_t>* star
 // (obeying the script rule and avoiding the uncovered 'z') has a frequency (count x
 // occurrences, summed over the words) and a set of following characters (the end of a word
 // counting as one). The candidates must be exactly the substrings with two or more followers,
-// or with word_ends those followed by the end of a word, with their frequencies.
+// or with word_ends those followed by the end of a word, with their frequencies. With line-end
+// counts, the end of a word is two followers, as in SentencePiece's sentences: U+2581 (an
+// occurrence in mid-line) and the end of the line.
 TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
   const std::vector<std::string> alphabet = {"a", "b", "\xED\x95\x9C", "\xED\x95\x9D",
                                              "1", "z", "\xE2\x96\x81"};
   std::mt19937 rng(11);
-  for (int trial = 0; trial < 80; ++trial) {
+  for (int trial = 0; trial < 120; ++trial) {
     std::vector<std::string> word_storage;
     std::vector<int64_t> counts;
     for (int w = 0, words = 1 + rng() % 12; w < words; ++w) {
@@ -306,8 +308,11 @@ TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
     const int max_chars = 2 + trial % 4;
     const bool split = trial % 2 == 0;
     const bool word_ends = trial % 4 < 2;
-    const auto found =
-        unigram_internal::FindSeedCandidates(words, counts, max_chars, split, {'z'}, word_ends);
+    const bool with_line_ends = trial % 3 == 0;
+    std::vector<int64_t> line_ends;
+    for (const int64_t c : counts) line_ends.push_back(static_cast<int64_t>(rng() % (c + 1)));
+    const auto found = unigram_internal::FindSeedCandidates(
+        words, counts, max_chars, split, {'z'}, word_ends, with_line_ends ? &line_ends : nullptr);
     ASSERT_TRUE(found.ok()) << found.status();
 
     std::map<std::string, int64_t> brute;
@@ -328,7 +333,14 @@ TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
           if (j > i) {
             const std::string sub = word_storage[w].substr(starts[i], starts[j + 1] - starts[i]);
             brute[sub] += counts[w];
-            followers[sub].insert(j + 1 < cps.size() ? cps[j + 1] : 0);
+            if (j + 1 < cps.size()) {
+              followers[sub].insert(cps[j + 1]);
+            } else if (!with_line_ends) {
+              followers[sub].insert(0);
+            } else {
+              if (line_ends[w] < counts[w]) followers[sub].insert(0x110000);  // mid-line
+              if (line_ends[w] > 0) followers[sub].insert(0x110001);          // end of line
+            }
           }
         }
       }
@@ -342,7 +354,7 @@ TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
     }
     std::map<std::string, int64_t> branching;
     for (const auto& [sub, freq] : brute) {
-      if (followers[sub].size() >= 2 || (word_ends && followers[sub].count(0))) {
+      if (followers[sub].size() >= 2 || (word_ends && !with_line_ends && followers[sub].count(0))) {
         branching[sub] = freq;
       }
     }
@@ -568,6 +580,42 @@ TEST(UnigramTest, SeedBranchingSubstringsAndWordEnds) {
   EXPECT_TRUE(
       ByPiece(*ends).count("\xE2\x96\x81"
                            "cd"));
+}
+
+// With line-end counts, as SentencePiece over sentences: "▁cd" is seeded whole when some of its
+// occurrences end a line and some do not, not when none or all do; "▁ab" also starts "▁abx".
+TEST(UnigramTest, SeedWordEndsFromLineEnds) {
+  const WordCounts words = {{"\xE2\x96\x81"
+                             "ab",
+                             100},
+                            {"\xE2\x96\x81"
+                             "cd",
+                             100},
+                            {"\xE2\x96\x81"
+                             "abx",
+                             1}};
+  UnigramTrainOptions options;
+  options.vocab_size = 12;
+  for (const int64_t cd_ends : {0, 3, 100}) {
+    const std::vector<int64_t> line_ends = {0, cd_ends, 0};
+    const auto pieces = TrainUnigram(words, options, &line_ends);
+    ASSERT_TRUE(pieces.ok()) << pieces.status();
+    EXPECT_TRUE(
+        ByPiece(*pieces).count("\xE2\x96\x81"
+                               "ab"))
+        << cd_ends;
+    EXPECT_EQ(ByPiece(*pieces).count("\xE2\x96\x81"
+                                     "cd"),
+              cd_ends == 3 ? 1u : 0u)
+        << cd_ends;
+  }
+  const std::vector<int64_t> too_many = {0, 101, 0};
+  const auto bad = TrainUnigram(words, options, &too_many);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("word 1"), std::string::npos) << bad.status();
+  const std::vector<int64_t> short_list = {0, 1};
+  EXPECT_EQ(TrainUnigram(words, options, &short_list).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(UnigramTest, CharacterCoverageLeavesRareCharactersUnknown) {

@@ -57,9 +57,14 @@ struct UnigramTrainOptions {
 // ordered by log_prob descending (ties by bytes). Deterministic for the same input, whatever
 // `threads` is. Errors (InvalidArgument): invalid UTF-8 or a negative count (naming the word
 // index), no characters at all, vocab_size smaller than the required alphabet, bad options.
+// line_end_counts (optional, parallel to word_counts): how many of each word's occurrences end
+// a line (paragraph). Given, the seed treats the end of a word as SentencePiece's sentence-level
+// suffix tree does: followed by U+2581 (the next word) or by the end of the line, so a
+// substring that ends words is branching there only when some of those occurrences end a line
+// and some do not (seed_word_ends is then not used). A count above the word's count is an error.
 absl::StatusOr<std::vector<UnigramPiece>> TrainUnigram(
     const std::vector<std::pair<std::string, int64_t>>& word_counts,
-    const UnigramTrainOptions& options);
+    const UnigramTrainOptions& options, const std::vector<int64_t>* line_end_counts = nullptr);
 
 // Prefix lookup of pieces: a double-array trie (Darts) over the piece strings.
 class PieceTrie {
@@ -134,7 +139,9 @@ int ScriptClass(uint32_t code_point);
 // `uncovered` (sorted), and with split_by_script obeys the script rule. Its frequency is the
 // summed counts of the words at its occurrences. The candidates are exactly the valid
 // substrings followed by at least two different characters (the end of a word counting as one)
-// or, with word_ends, that end a word somewhere.
+// or, with word_ends, that end a word somewhere. With line_ends (parallel to words: occurrences
+// that end a line), the end of a word is instead one of two characters, U+2581 (an occurrence
+// in mid-line) or the end of the line, as in SentencePiece's suffix tree over sentences.
 struct SeedCandidate {
   uint32_t pos;
   uint32_t len;
@@ -150,7 +157,8 @@ absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_
                                                   const std::vector<int64_t>& counts,
                                                   int max_piece_chars, bool split_by_script,
                                                   const std::vector<uint32_t>& uncovered,
-                                                  bool word_ends);
+                                                  bool word_ends,
+                                                  const std::vector<int64_t>* line_ends = nullptr);
 
 }  // namespace unigram_internal
 

@@ -118,18 +118,34 @@ absl::StatusOr<std::unique_ptr<SubwordEncoder>> UnigramSubwordModel::NewEncoder(
 
 absl::StatusOr<std::unique_ptr<SubwordModel>> TrainUnigramModel(const SubwordSpec& spec,
                                                                 const TokenizerSpec& tokenizer,
-                                                                WordCounts words, int threads) {
+                                                                WordCounts words, int threads,
+                                                                const LineEndCounts* line_ends) {
   SubwordModelData data;
   data.spec = spec;
   data.tokenizer = tokenizer;
   data.pieces = SpecialPieces(spec);
   const int specials = static_cast<int>(data.pieces.size());
-  for (auto& [word, count] : words) {
+  std::vector<size_t> order(words.size());
+  for (size_t i = 0; i < words.size(); ++i) {
     ++data.training_words;
-    data.training_tokens += count;
-    word.insert(0, kWordBoundaryMarker);
+    data.training_tokens += words[i].second;
+    order[i] = i;
   }
-  std::sort(words.begin(), words.end());
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return words[a] < words[b]; });
+  // The line-final counts, looked up before the words get their U+2581, in the sorted order.
+  std::vector<int64_t> ends;
+  if (line_ends != nullptr) {
+    for (const size_t i : order) {
+      const auto it = line_ends->find(words[i].first);
+      ends.push_back(it == line_ends->end() ? 0 : std::min(it->second, words[i].second));
+    }
+  }
+  WordCounts sorted;
+  sorted.reserve(words.size());
+  for (const size_t i : order) {
+    sorted.emplace_back(absl::StrCat(kWordBoundaryMarker, words[i].first), words[i].second);
+  }
+  words = WordCounts();
   UnigramTrainOptions options;
   options.vocab_size = spec.vocab_size() - specials;
   options.seed_size = spec.seed_size();
@@ -143,7 +159,8 @@ absl::StatusOr<std::unique_ptr<SubwordModel>> TrainUnigramModel(const SubwordSpe
                                                    " leaves no room beside the ", specials,
                                                    " special tokens"));
   }
-  absl::StatusOr<std::vector<UnigramPiece>> pieces = TrainUnigram(words, options);
+  absl::StatusOr<std::vector<UnigramPiece>> pieces =
+      TrainUnigram(sorted, options, line_ends != nullptr ? &ends : nullptr);
   if (!pieces.ok()) return pieces.status();
   for (UnigramPiece& p : *pieces) data.pieces.push_back({std::move(p.piece), p.log_prob, false});
   return CreateUnigramModel(std::move(data));
