@@ -84,6 +84,11 @@ class WordTokenizer {
   // progress, or of the character before the non-ASCII one) to the whitespace or control
   // character that ends it; returns the position just after that character (or `end`).
   const char* TokenizeUnicodeRun(const char* begin, const char* end, TokenList* out);
+  // The fast path of a word of ASCII word characters and precomposed Hangul syllables
+  // (U+AC00-U+D7A3, which every normalization and case folding leave alone) that ends at ASCII
+  // whitespace, ASCII punctuation (other than kept inner punctuation) or `end`: adds it (as the
+  // Unicode path would) and returns where it ends, or returns nullptr when the word is not such.
+  const char* TokenizeHangulWord(const char* begin, const char* end, TokenList* out);
   // Copies the run into valid_ with invalid UTF-8 replaced or dropped (and counted); returns
   // the position after the whitespace or control character that ends the run (or `end`).
   // A run over 1 MiB is cut before an ASCII punctuation character and the position of that
