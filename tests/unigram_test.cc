@@ -541,73 +541,45 @@ TEST(UnigramTest, SplitByScript) {
                             "2015년"));
 }
 
-// The seed, as SentencePiece: "▁ab" is followed by the end of a word and by "x", so it is a
-// branching substring, seeded and, being frequent, kept; "▁cd" (as frequent) is always
-// followed by the end of its word, so only seed_word_ends (the default) seeds it; "▁abx" is
-// frequent enough to be kept only as a whole word.
+// U+2581 and `word`.
+std::string Marked(const std::string& word) { return "\xE2\x96\x81" + word; }
+
+// ▁ab (followed by the end of a word and by "x"), ▁cd (followed by the end of its word only).
+WordCounts AbCdCorpus() { return {{Marked("ab"), 100}, {Marked("cd"), 100}, {Marked("abx"), 1}}; }
+
+// The seed, as SentencePiece: "▁ab" is a branching substring, seeded and, being frequent, kept;
+// "▁cd" (as frequent) is always followed by the end of its word, so only seed_word_ends (the
+// default) seeds it.
 TEST(UnigramTest, SeedBranchingSubstringsAndWordEnds) {
-  const WordCounts words = {{"\xE2\x96\x81"
-                             "ab",
-                             100},
-                            {"\xE2\x96\x81"
-                             "cd",
-                             100},
-                            {"\xE2\x96\x81"
-                             "abx",
-                             1}};
   UnigramTrainOptions options;
   options.vocab_size = 12;
   options.seed_word_ends = false;
-  const auto branching = TrainUnigram(words, options);
+  const auto branching = TrainUnigram(AbCdCorpus(), options);
   ASSERT_TRUE(branching.ok()) << branching.status();
   const auto pieces = ByPiece(*branching);
-  EXPECT_TRUE(
-      pieces.count("\xE2\x96\x81"
-                   "ab"));
-  EXPECT_FALSE(
-      pieces.count("\xE2\x96\x81"
-                   "cd"));
+  EXPECT_TRUE(pieces.count(Marked("ab")));
+  EXPECT_FALSE(pieces.count(Marked("cd")));
   EXPECT_FALSE(pieces.count("cd"));
-  EXPECT_FALSE(
-      pieces.count("\xE2\x96\x81"
-                   "abx"));
+  EXPECT_FALSE(pieces.count(Marked("abx")));
   options.seed_word_ends = true;
-  const auto ends = TrainUnigram(words, options);
+  const auto ends = TrainUnigram(AbCdCorpus(), options);
   ASSERT_TRUE(ends.ok()) << ends.status();
-  EXPECT_TRUE(
-      ByPiece(*ends).count("\xE2\x96\x81"
-                           "ab"));
-  EXPECT_TRUE(
-      ByPiece(*ends).count("\xE2\x96\x81"
-                           "cd"));
+  EXPECT_TRUE(ByPiece(*ends).count(Marked("ab")));
+  EXPECT_TRUE(ByPiece(*ends).count(Marked("cd")));
 }
 
 // With line-end counts, as SentencePiece over sentences: "▁cd" is seeded whole when some of its
 // occurrences end a line and some do not, not when none or all do; "▁ab" also starts "▁abx".
 TEST(UnigramTest, SeedWordEndsFromLineEnds) {
-  const WordCounts words = {{"\xE2\x96\x81"
-                             "ab",
-                             100},
-                            {"\xE2\x96\x81"
-                             "cd",
-                             100},
-                            {"\xE2\x96\x81"
-                             "abx",
-                             1}};
+  const WordCounts words = AbCdCorpus();
   UnigramTrainOptions options;
   options.vocab_size = 12;
   for (const int64_t cd_ends : {0, 3, 100}) {
     const std::vector<int64_t> line_ends = {0, cd_ends, 0};
     const auto pieces = TrainUnigram(words, options, &line_ends);
     ASSERT_TRUE(pieces.ok()) << pieces.status();
-    EXPECT_TRUE(
-        ByPiece(*pieces).count("\xE2\x96\x81"
-                               "ab"))
-        << cd_ends;
-    EXPECT_EQ(ByPiece(*pieces).count("\xE2\x96\x81"
-                                     "cd"),
-              cd_ends == 3 ? 1u : 0u)
-        << cd_ends;
+    EXPECT_TRUE(ByPiece(*pieces).count(Marked("ab"))) << cd_ends;
+    EXPECT_EQ(ByPiece(*pieces).count(Marked("cd")), cd_ends == 3 ? 1u : 0u) << cd_ends;
   }
   const std::vector<int64_t> too_many = {0, 101, 0};
   const auto bad = TrainUnigram(words, options, &too_many);
