@@ -114,18 +114,21 @@ class RankCounter {
 
   absl::Status CountUnit(const InputFile& file, const WorkUnit& unit, WordTokenizer* tokenizer,
                          WordCounter* counter, LocalTotals* totals) {
-    return ForEachParagraph(
+    PipelinedWordCounter pipelined(counter);
+    absl::Status status = ForEachParagraph(
         file, unit, spec_.input(),
         [&](const Paragraph& paragraph) {
           int64_t count = 0;
-          tokenizer->ForEachToken(paragraph.text, [counter, &count](absl::string_view token) {
-            counter->Add(token);
+          tokenizer->ForEachToken(paragraph.text, [&pipelined, &count](absl::string_view token) {
+            pipelined.Add(token);
             ++count;
           });
           progress_->tokens.fetch_add(count, std::memory_order_relaxed);
           return absl::OkStatus();
         },
         &totals->reader, &progress_->bytes);
+    pipelined.Flush();
+    return status;
   }
 
   const VocabCommand& spec_;

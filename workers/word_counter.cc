@@ -9,8 +9,8 @@ namespace {
 
 constexpr size_t kFirstBlock = size_t{64} << 10;
 constexpr size_t kMaxBlock = size_t{4} << 20;
-// flat_hash_map slot (string_view + int64) plus one control byte.
-constexpr int64_t kSlotBytes = sizeof(absl::string_view) + sizeof(int64_t) + 1;
+// flat_hash_map slot (WordKey + int64) plus one control byte.
+constexpr int64_t kSlotBytes = sizeof(WordKey) + sizeof(int64_t) + 1;
 
 }  // namespace
 
@@ -35,9 +35,13 @@ absl::string_view WordCounter::Store(absl::string_view word) {
   return absl::string_view(dest, word.size());
 }
 
+WordKey WordCounter::KeyFor(absl::string_view word) {
+  return WordKey(WordKey::FitsInline(word) ? word : Store(word));
+}
+
 void WordCounter::Insert(absl::string_view word, int64_t count) {
   sketch_.Add(word);
-  table_.emplace(Store(word), count);
+  table_.emplace(KeyFor(word), count);
   if (budget_bytes_ > 0 && memory_bytes() > budget_bytes_) Prune();
 }
 
@@ -71,7 +75,7 @@ void WordCounter::Prune() {
         removed_tokens += count;
       } else {
         survivors.emplace_back(word, count);
-        survivor_bytes += static_cast<int64_t>(word.size());
+        if (!WordKey::FitsInline(word)) survivor_bytes += static_cast<int64_t>(word.size());
       }
     }
     const int64_t estimate =
@@ -87,7 +91,7 @@ void WordCounter::Prune() {
     arena_bytes_ = 0;
     Table table;
     table.reserve(survivors.size());
-    for (const auto& [word, count] : survivors) table.emplace(Store(word), count);
+    for (const auto& [word, count] : survivors) table.emplace(KeyFor(word), count);
     table_.swap(table);
     prune_stats_.entries += removed;
     prune_stats_.tokens += removed_tokens;
