@@ -102,9 +102,6 @@ class WordTokenizer {
   const char* RepairRun(const char* begin, const char* end);
   // The last kSeparator byte in [begin, end), or null.
   const uint8_t* LastSeparator(const uint8_t* begin, const uint8_t* end) const;
-  // The end of the word bytes (class >= kWord) from q on; sets bit 0 of *seen if one of them
-  // needs folding.
-  const char* WordBytesEnd(const char* q, const char* end, uint8_t* seen) const;
   // TokenizeUnicodeRun into unicode_tokens_, then passes each token to sink.
   template <typename Sink>
   const char* UnicodeRunTokens(const char* begin, const char* end, Sink& sink);
@@ -127,30 +124,6 @@ class WordTokenizer {
   std::string folded_;               // a folded ASCII token (reused)
   TokenList unicode_tokens_;         // the tokens of one Unicode run (reused)
 };
-
-inline const char* WordTokenizer::WordBytesEnd(const char* q, const char* end,
-                                               uint8_t* seen) const {
-  // Eight bytes at a time without a branch per byte: the word ends inside the first eight bytes
-  // for most words, so the loop's exit is predictable where a byte loop's is not.
-  while (end - q >= 8) {
-    uint32_t word_mask = 0, fold_mask = 0;
-    for (int i = 0; i < 8; ++i) {
-      const uint8_t c = byte_class_[static_cast<uint8_t>(q[i])];
-      word_mask |= uint32_t{c >= kWord} << i;
-      fold_mask |= uint32_t{c == kWordFolded} << i;
-    }
-    const int run = __builtin_ctz(~word_mask);  // at most 8: bits 8 and up of ~word_mask are set
-    *seen |= (fold_mask & ((1u << run) - 1)) != 0 ? 1 : 0;
-    q += run;
-    if (run < 8) return q;
-  }
-  for (; q < end; ++q) {
-    const uint8_t c = byte_class_[static_cast<uint8_t>(*q)];
-    if (c < kWord) break;
-    *seen |= c & 1;
-  }
-  return q;
-}
 
 template <typename Sink>
 const char* WordTokenizer::UnicodeRunTokens(const char* begin, const char* end, Sink& sink) {
@@ -182,12 +155,15 @@ void WordTokenizer::ForEachToken(absl::string_view text, Sink&& sink) {
       continue;
     }
     // A word: letters and digits, joined by single inner punctuation characters if enabled.
-    // Its extent is found first, then it is passed on as it stands or folded in one pass.
+    // Its extent is found first (cls ends as the class of *q when q < end), then it is passed
+    // on as it stands or folded in one pass.
     const char* q = p;
-    uint8_t seen = 0;  // bit 0: some word byte needs folding
+    uint8_t seen = 0;  // the OR of the word bytes' classes
     for (;;) {
-      q = WordBytesEnd(q, end, &seen);
-      cls = q < end ? byte_class_[static_cast<uint8_t>(*q)] : uint8_t{kBoundary};
+      while (q < end && (cls = byte_class_[static_cast<uint8_t>(*q)]) >= kWord) {
+        seen |= cls;
+        ++q;
+      }
       if (q + 1 < end && cls == kInnerPunct && byte_class_[static_cast<uint8_t>(q[1])] >= kWord) {
         ++q;
         continue;
