@@ -26,7 +26,9 @@ run() {
   local name=$1 np=$2
   shift 2
   local launcher=()
-  [ "$np" -gt 1 ] && launcher=(mpirun --oversubscribe -np "$np")
+  # Scaling runs (names with _np) start np = 1 under mpirun too, so both sides of a speed-up
+  # pay the same launcher start-up.
+  if [ "$np" -gt 1 ] || [[ "$name" == *_np* ]]; then launcher=(mpirun --oversubscribe -np "$np"); fi
   /usr/bin/time -f "%e %M %U %S" -o "$OUT/$name.time" "${launcher[@]}" "$BIN" "$@" \
     --progress-seconds 0 > "$OUT/$name.log" 2>&1 || { cat "$OUT/$name.log" >&2; exit 1; }
 }
@@ -55,8 +57,22 @@ V=$OUT/vocab/vocab.tsv
 run cooccur 1 cooccur --vocab "$V" --window 10 --threads 2 --output-dir "$OUT/c1" "$CORPUS"
 run glove 1 glove $G --threads 2 --cooccur-dir "$OUT/c1" --vocab "$V" --output-dir "$OUT/g1"
 # Scaling on 2 cores: 1 thread per rank, np = 1 and 2 (training: 3 epochs, seconds per epoch).
-run cooccur_np1 1 cooccur --vocab "$V" --window 10 --threads 1 --output-dir "$OUT/s1" "$CORPUS"
-run cooccur_np2 2 cooccur --vocab "$V" --window 10 --threads 1 --output-dir "$OUT/c2" "$CORPUS"
+# Co-occurrence: RUNS (default 3) alternating pairs; the medians are reported.
+RUNS=${RUNS:-3}
+for i in $(seq 1 "$RUNS"); do
+  rm -rf "$OUT/s1" "$OUT/c2"
+  run cooccur_np1_$i 1 cooccur --vocab "$V" --window 10 --threads 1 --output-dir "$OUT/s1" "$CORPUS"
+  run cooccur_np2_$i 2 cooccur --vocab "$V" --window 10 --threads 1 --output-dir "$OUT/c2" "$CORPUS"
+done
+# median NAME_PREFIX FIELD: median over the runs of wall seconds ("wall") or of the in-program
+# seconds of the "... in S s on" summary line ("program").
+median() {
+  for i in $(seq 1 "$RUNS"); do
+    if [ "$2" = wall ]; then wall "$1_$i"; echo; else
+      grep -o ' in [0-9.]* s on' "$OUT/$1_$i.log" | awk '{print $2}'; fi
+  done | sort -g | awk '{v[NR] = $1} END {printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+list() { for i in $(seq 1 "$RUNS"); do printf "%s " "$(grep -o ' in [0-9.]* s on' "$OUT/$1_$i.log" | awk '{print $2}')/$(wall "$1_$i")"; done; }
 run glove_np1_3 1 glove ${G/--epochs 15/--epochs 3} --threads 1 --cooccur-dir "$OUT/s1" \
   --vocab "$V" --output-dir "$OUT/t1"
 run glove_np2_3 2 glove ${G/--epochs 15/--epochs 3} --threads 1 --cooccur-dir "$OUT/c2" \
@@ -96,8 +112,12 @@ Per-epoch cost: $(grep -o 'cost [0-9.]* in' "$OUT/glove.log" | awk '{printf "%s 
 | wordmill np=2 x 1 thread | $(scores g2) |
 | wordmill np=4 x 1 thread | $(scores g4) |
 
-Scaling, 1 thread per rank: co-occurrence np=1 $(wall cooccur_np1) s, np=2 $(wall cooccur_np2) s
-(speed-up $(awk -v a="$(wall cooccur_np1)" -v b="$(wall cooccur_np2)" 'BEGIN {printf "%.2f", a / b}')x);
+Scaling, 1 thread per rank, both under mpirun, $RUNS alternating pairs (in-program / wall s per run):
+co-occurrence np=1 $(list cooccur_np1), np=2 $(list cooccur_np2);
+medians in-program np=1 $(median cooccur_np1 program) s, np=2 $(median cooccur_np2 program) s
+(speed-up $(awk -v a="$(median cooccur_np1 program)" -v b="$(median cooccur_np2 program)" 'BEGIN {printf "%.2f", a / b}')x),
+wall np=1 $(median cooccur_np1 wall) s, np=2 $(median cooccur_np2 wall) s
+(speed-up $(awk -v a="$(median cooccur_np1 wall)" -v b="$(median cooccur_np2 wall)" 'BEGIN {printf "%.2f", a / b}')x);
 training seconds per epoch np=1 $(epoch_mean glove_np1_3), np=2 $(epoch_mean glove_np2_3)
 (speed-up $(awk -v a="$(epoch_mean glove_np1_3)" -v b="$(epoch_mean glove_np2_3)" 'BEGIN {printf "%.2f", a / b}')x).
 Final cost after 15 epochs: np=1 $(after glove "final cost"), np=2 $(after glove_np2 "final cost"),

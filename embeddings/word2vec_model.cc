@@ -77,7 +77,7 @@ void Word2vecWeights::Initialize(uint64_t seed) {
   Word2vecRandom random(MixSeed(seed, 0x1a17));
   for (int64_t w = 0; w < rows_; ++w) {
     float* row = in(w);
-    for (int i = 0; i < dim_; ++i) row[i] = (random.Uniform() - 0.5f) / dim_;
+    for (int i = 0; i < dim_; ++i) row[i] = (random.Uniform() - 0.5f) * 2.0f / dim_;
   }
   std::memset(c_.data(), 0, c_.size() * sizeof(float));
 }

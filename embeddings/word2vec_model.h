@@ -51,7 +51,8 @@ class Word2vecWeights {
  public:
   Word2vecWeights(int64_t rows, int dim);
 
-  // W uniform in [-0.5/dim, 0.5/dim) (word2vec's initialization) from `seed`, C zero.
+  // W uniform in [-1/dim, 1/dim) (gensim 4's initialization; word2vec C's range is half that)
+  // from `seed`, C zero.
   void Initialize(uint64_t seed);
 
   int64_t rows() const { return rows_; }

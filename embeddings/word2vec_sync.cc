@@ -2,9 +2,15 @@
 
 #include <time.h>
 
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 
 namespace wordmill {
@@ -61,10 +67,122 @@ void ForEachSetBit(const uint64_t* bits, size_t words, F f) {
   }
 }
 
+// A row of dim floats as ReduceRowsInt16 sends it: a float scale, then dim int16 values with
+// value = q * scale, q = round-to-nearest-even(value / scale). scale is the largest |value| /
+// 32767; a row with a NaN or infinite value gets scale NaN, so the non-finite value reaches every
+// replica and the trainer's check. The AVX2 and scalar paths round the same way (the default
+// rounding mode), so every build gives the same bytes.
+size_t QuantizedRowBytes(int dim) { return sizeof(float) + sizeof(int16_t) * dim; }
+
+void QuantizeRow(const float* v, int dim, char* out) {
+  float largest = 0;
+  bool finite = true;
+  int d = 0;
+#ifdef __AVX2__
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256 max_finite = _mm256_set1_ps(std::numeric_limits<float>::max());
+  __m256 top = _mm256_setzero_ps(), bad = _mm256_setzero_ps();
+  for (; d + 8 <= dim; d += 8) {
+    const __m256 a = _mm256_and_ps(_mm256_loadu_ps(v + d), abs_mask);
+    bad = _mm256_or_ps(bad, _mm256_cmp_ps(a, max_finite, _CMP_NLE_UQ));  // NaN or inf
+    top = _mm256_max_ps(top, a);
+  }
+  finite = _mm256_movemask_ps(bad) == 0;
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, top);
+  for (float x : lanes) largest = std::max(largest, x);
+#endif
+  for (int t = d; t < dim; ++t) {
+    const float a = std::fabs(v[t]);
+    finite &= a <= std::numeric_limits<float>::max();
+    largest = std::max(largest, a);
+  }
+  float scale = largest / 32767.0f;
+  const float inverse = largest > 0 ? 32767.0f / largest : 0.0f;
+  char* q = out + sizeof(float);
+  if (!finite) {
+    scale = std::numeric_limits<float>::quiet_NaN();
+    std::memset(q, 0, sizeof(int16_t) * dim);
+  } else {
+    d = 0;
+#ifdef __AVX2__
+    const __m256 inv = _mm256_set1_ps(inverse);
+    for (; d + 16 <= dim; d += 16) {
+      const __m256i lo = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(v + d), inv));
+      const __m256i hi = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(v + d + 8), inv));
+      // packs works within 128-bit lanes: restore the order with a 64-bit permute.
+      const __m256i packed = _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi), 0xd8);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + sizeof(int16_t) * d), packed);
+    }
+#endif
+    for (; d < dim; ++d) {
+      const int16_t x = static_cast<int16_t>(std::nearbyint(v[d] * inverse));
+      std::memcpy(q + sizeof(int16_t) * d, &x, sizeof(x));
+    }
+  }
+  std::memcpy(out, &scale, sizeof(scale));
+}
+
+// acc[d] += the decoded value d of the row at `in`.
+void AddDecodedRow(const char* in, int dim, float* acc) {
+  float scale;
+  std::memcpy(&scale, in, sizeof(scale));
+  const char* q = in + sizeof(float);
+  int d = 0;
+#ifdef __AVX2__
+  const __m256 sc = _mm256_set1_ps(scale);
+  for (; d + 8 <= dim; d += 8) {
+    const __m256i x = _mm256_cvtepi16_epi32(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + sizeof(int16_t) * d)));
+    const __m256 value = _mm256_mul_ps(_mm256_cvtepi32_ps(x), sc);
+    _mm256_storeu_ps(acc + d, _mm256_add_ps(_mm256_loadu_ps(acc + d), value));
+  }
+#endif
+  for (; d < dim; ++d) {
+    int16_t x;
+    std::memcpy(&x, q + sizeof(int16_t) * d, sizeof(x));
+    acc[d] += static_cast<float>(x) * scale;
+  }
+}
+
+// x = s = s + the decoded row (the merge's update of one row of the model and its snapshot).
+// Returns false if a value of the result is NaN or infinite.
+bool ApplyDecodedRow(const char* in, int dim, float* x, float* s) {
+  float scale;
+  std::memcpy(&scale, in, sizeof(scale));
+  const char* q = in + sizeof(float);
+  int d = 0;
+  bool finite = true;
+#ifdef __AVX2__
+  const __m256 sc = _mm256_set1_ps(scale);
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256 max_finite = _mm256_set1_ps(std::numeric_limits<float>::max());
+  __m256 bad = _mm256_setzero_ps();
+  for (; d + 8 <= dim; d += 8) {
+    const __m256i v = _mm256_cvtepi16_epi32(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + sizeof(int16_t) * d)));
+    const __m256 sum =
+        _mm256_add_ps(_mm256_loadu_ps(s + d), _mm256_mul_ps(_mm256_cvtepi32_ps(v), sc));
+    bad = _mm256_or_ps(bad, _mm256_cmp_ps(_mm256_and_ps(sum, abs_mask), max_finite, _CMP_NLE_UQ));
+    _mm256_storeu_ps(s + d, sum);
+    _mm256_storeu_ps(x + d, sum);
+  }
+  finite = _mm256_movemask_ps(bad) == 0;
+#endif
+  for (; d < dim; ++d) {
+    int16_t v;
+    std::memcpy(&v, q + sizeof(int16_t) * d, sizeof(v));
+    s[d] = x[d] = s[d] + static_cast<float>(v) * scale;
+    finite &= std::fabs(x[d]) <= std::numeric_limits<float>::max();
+  }
+  return finite;
+}
+
 }  // namespace
 
-ReplicaSync::ReplicaSync(const Word2vecWeights& model, Rows rows)
+ReplicaSync::ReplicaSync(const Word2vecWeights& model, Rows rows, Precision precision)
     : rows_(rows),
+      precision_(precision),
       in_snapshot_(model.floats_per_matrix()),
       out_snapshot_(model.floats_per_matrix()),
       in_marks_(model.rows(), 0),
@@ -78,6 +196,7 @@ absl::Status ReplicaSync::Sync(Word2vecWeights* model, Communicator* comm) {
   absl::Status s;
   {
     ScopedTimer timer(&stats_.seconds);
+    merged_non_finite_ = true;  // unknown until a touched-rows merge has checked its rows
     s = rows_ == Rows::kAll ? SyncAll(model, comm) : SyncTouched(model, comm);
   }
   ++stats_.syncs;
@@ -145,6 +264,9 @@ absl::Status ReplicaSync::SyncTouched(Word2vecWeights* model, Communicator* comm
     stats_.merged_rows[i < words ? 0 : 1] += count;
     rows += count;
   }
+  if (precision_ == Precision::kInt16 && comm->size() > 1) {
+    return ReduceRowsInt16(model, rows, comm);
+  }
   const int dim = model->dim();
   packed_.resize(static_cast<size_t>(rows) * dim);
   float* in_snapshot = in_snapshot_.data();
@@ -169,16 +291,119 @@ absl::Status ReplicaSync::SyncTouched(Word2vecWeights* model, Communicator* comm
     return s;
   // x = snapshot + sum of the deltas, the same arithmetic as SyncAll.
   p = packed_.data();
+  bool finite = true;
   for (int matrix = 0; matrix < 2; ++matrix) {
     float* x0 = matrix == 0 ? model->in_data() : model->out_data();
     float* s0 = matrix == 0 ? in_snapshot : out_snapshot;
     ForEachSetBit(merged_.data() + matrix * words, words, [&](int64_t r) {
       float* x = x0 + r * stride;
       float* s = s0 + r * stride;
-      for (int d = 0; d < dim; ++d) s[d] = x[d] = p[d] + s[d];
+      for (int d = 0; d < dim; ++d) {
+        s[d] = x[d] = p[d] + s[d];
+        finite &= std::fabs(x[d]) <= std::numeric_limits<float>::max();
+      }
       p += dim;
     });
   }
+  merged_non_finite_ = !finite;
+  return absl::OkStatus();
+}
+
+absl::Status ReplicaSync::ReduceRowsInt16(Word2vecWeights* model, int64_t rows,
+                                          Communicator* comm) {
+  const int ranks = comm->size(), me = comm->rank();
+  const int dim = model->dim();
+  const int stride = model->stride();
+  const size_t row_bytes = QuantizedRowBytes(dim);
+  const int64_t v = model->rows();
+  const size_t words = static_cast<size_t>((v + 63) / 64);
+  // The union's rows in order (W's, then C's), as pointers to the model and the snapshot.
+  std::vector<float*>& x_rows = x_rows_;
+  std::vector<float*>& s_rows = s_rows_;
+  x_rows.clear();
+  s_rows.clear();
+  for (int matrix = 0; matrix < 2; ++matrix) {
+    float* x0 = matrix == 0 ? model->in_data() : model->out_data();
+    float* s0 = matrix == 0 ? in_snapshot_.data() : out_snapshot_.data();
+    ForEachSetBit(merged_.data() + matrix * words, words, [&](int64_t r) {
+      x_rows.push_back(x0 + r * stride);
+      s_rows.push_back(s0 + r * stride);
+    });
+  }
+  auto begin = [&](int j) { return rows * j / ranks; };
+  const int64_t own_begin = begin(me), own_rows = begin(me + 1) - own_begin;
+  bool all_finite = true;
+  std::vector<float>& delta = sum_;  // one row, in cache
+  delta.resize(dim);
+  // Step 1 (reduce-scatter): this rank's deltas of segment j go to rank j.
+  std::vector<std::string>& send = send_;
+  std::vector<std::string>& received = received_;
+  send.resize(ranks);
+  for (int j = 0; j < ranks; ++j) {
+    send[j].resize(j != me ? (begin(j + 1) - begin(j)) * row_bytes : 0);
+    if (j == me) continue;
+    char* out = send[j].data();
+    for (int64_t k = begin(j); k < begin(j + 1); ++k, out += row_bytes) {
+      const float* x = x_rows[k];
+      const float* s = s_rows[k];
+      for (int i = 0; i < dim; ++i) delta[i] = x[i] - s[i];
+      QuantizeRow(delta.data(), dim, out);
+    }
+    stats_.bytes += static_cast<int64_t>(send[j].size());
+  }
+  {
+    ScopedTimer timer(&stats_.collective_seconds);
+    if (absl::Status s = comm->AllToAll(send, &received); !s.ok()) return s;
+  }
+  for (int j = 0; j < ranks; ++j) {
+    if (j != me && received[j].size() != static_cast<size_t>(own_rows) * row_bytes) {
+      return absl::InternalError("replica sync: ranks disagree on the rows to merge");
+    }
+  }
+  // This rank's segment: the sum of the P contributions in rank order (its own exactly),
+  // quantized for the others and applied here decoded, as the others will apply it.
+  std::string& mine = mine_;
+  mine.resize(static_cast<size_t>(own_rows) * row_bytes);
+  for (int64_t k = 0; k < own_rows; ++k) {
+    float* x = x_rows[own_begin + k];
+    float* s = s_rows[own_begin + k];
+    std::fill(delta.begin(), delta.end(), 0.0f);
+    for (int j = 0; j < ranks; ++j) {
+      if (j == me) {
+        for (int i = 0; i < dim; ++i) delta[i] += x[i] - s[i];
+      } else {
+        AddDecodedRow(received[j].data() + k * row_bytes, dim, delta.data());
+      }
+    }
+    char* q = mine.data() + k * row_bytes;
+    QuantizeRow(delta.data(), dim, q);
+    all_finite &= ApplyDecodedRow(q, dim, x, s);
+  }
+  // Step 2 (all-gather): every segment's quantized sum goes to every rank.
+  for (int j = 0; j < ranks; ++j) {
+    send[j].clear();
+    if (j != me) {
+      send[j] = mine;
+      stats_.bytes += static_cast<int64_t>(mine.size());
+    }
+  }
+  {
+    ScopedTimer timer(&stats_.collective_seconds);
+    if (absl::Status s = comm->AllToAll(send, &received); !s.ok()) return s;
+  }
+  for (int j = 0; j < ranks; ++j) {
+    if (j != me && received[j].size() != static_cast<size_t>(begin(j + 1) - begin(j)) * row_bytes) {
+      return absl::InternalError("replica sync: ranks disagree on the rows to merge");
+    }
+  }
+  for (int j = 0; j < ranks; ++j) {
+    if (j == me) continue;
+    const char* in = received[j].data();
+    for (int64_t k = begin(j); k < begin(j + 1); ++k, in += row_bytes) {
+      all_finite &= ApplyDecodedRow(in, dim, x_rows[k], s_rows[k]);
+    }
+  }
+  merged_non_finite_ = !all_finite;
   return absl::OkStatus();
 }
 

@@ -15,6 +15,17 @@
 // bit with two ranks: an untouched row has delta +0 on every rank. Bytes per sync and rank:
 // P * ceil(V/64) * 8 * 2 for the bitmaps plus (u_W + u_C) * dim * 4 for the rows, u the union
 // counts, against 2 * V * padded_dim * 4 for Rows::kAll.
+//
+// With Precision::kInt16 (the default of `wordmill sgns`, SgnsSpec.sync_precision) the union's
+// rows are reduced in two steps instead of one float all-reduce: the rows are cut into P equal
+// segments; every rank sends its delta rows of segment j to rank j as 16-bit integers with one
+// float scale per row (scale = the row's largest |value| / 32767, so each value is kept to
+// 1/32767 of its row's largest change); rank j adds the P contributions in rank order (its own
+// exactly, in float), quantizes the sum the same way and sends it to every rank; every rank,
+// the owner included, applies the decoded sum, so the replicas stay bit-identical. Bytes per
+// sync and rank: 2 * (P - 1) / P * u * (2 * dim + 4) for the rows, about half of the float
+// all-reduce's. The rounding moves a value by at most 1/65534 of its row's largest change per
+// step, far below the noise of the stochastic updates (bench/RESULTS.md measures the quality).
 #ifndef WORDMILL_EMBEDDINGS_WORD2VEC_SYNC_H_
 #define WORDMILL_EMBEDDINGS_WORD2VEC_SYNC_H_
 
@@ -43,9 +54,12 @@ struct ReplicaSyncStats {
 class ReplicaSync {
  public:
   enum class Rows { kTouched, kAll };
+  enum class Precision { kFloat32, kInt16 };
 
-  // Takes the first snapshot; every rank's model must be identical here.
-  explicit ReplicaSync(const Word2vecWeights& model, Rows rows = Rows::kTouched);
+  // Takes the first snapshot; every rank's model must be identical here. kInt16 applies to
+  // Rows::kTouched with more than one rank; otherwise the merge is exact (float).
+  explicit ReplicaSync(const Word2vecWeights& model, Rows rows = Rows::kTouched,
+                       Precision precision = Precision::kFloat32);
 
   // One byte per row of W (in) and C (out); a worker sets a row's byte to 1 when it writes the
   // row. Every write must be marked: an unmarked change would stay on its rank.
@@ -58,16 +72,31 @@ class ReplicaSync {
 
   const ReplicaSyncStats& stats() const { return stats_; }
 
+  // False if the last Sync checked every row it merged and found only finite values. Only
+  // merged rows can have changed since the previous merge, so then the whole model is still
+  // finite and the caller can skip a scan of it; true after a whole-matrix merge (not checked).
+  bool merged_non_finite() const { return merged_non_finite_; }
+
  private:
   absl::Status SyncAll(Word2vecWeights* model, Communicator* comm);
   absl::Status SyncTouched(Word2vecWeights* model, Communicator* comm);
+  // The int16 two-step reduction of the union's rows (the class comment); `rows` rows in the
+  // union, whose set bits are merged_.
+  absl::Status ReduceRowsInt16(Word2vecWeights* model, int64_t rows, Communicator* comm);
 
   Rows rows_;
+  Precision precision_;
+  bool merged_non_finite_ = true;
   AlignedFloats in_snapshot_;
   AlignedFloats out_snapshot_;
   std::vector<uint8_t> in_marks_, out_marks_;
   std::vector<uint64_t> merged_;  // union bitmap: W's rows, then C's
   std::vector<float> packed_;     // the union's deltas, dim floats per row
+  // ReduceRowsInt16's buffers, kept from merge to merge so that no pages are faulted in anew.
+  std::vector<std::string> send_, received_;
+  std::string mine_;
+  std::vector<float> sum_;
+  std::vector<float*> x_rows_, s_rows_;
   ReplicaSyncStats stats_;
 };
 

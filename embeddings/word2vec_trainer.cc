@@ -180,7 +180,10 @@ absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Word2vecTrainer::Create(
       t->rounds_ = static_cast<int>(
           std::clamp<int64_t>((*largest + spec.sync_words() - 1) / spec.sync_words(), 1, 1 << 30));
     }
-    t->sync_ = std::make_unique<ReplicaSync>(*model, options.sync_rows);
+    t->sync_ = std::make_unique<ReplicaSync>(*model, options.sync_rows,
+                                             spec.sync_precision() == SYNC_PRECISION_INT16
+                                                 ? ReplicaSync::Precision::kInt16
+                                                 : ReplicaSync::Precision::kFloat32);
   }
   Word2vecShared shared;
   shared.weights = model;
@@ -247,7 +250,10 @@ absl::Status Word2vecTrainer::TrainEpoch(int epoch) {
       if (absl::Status s = sync_->Sync(model_, comm_); !s.ok()) return s;
     }
     if (sync_ != nullptr || round + 1 == rounds_) {
-      const std::string bad = model_->FindNonFinite();
+      // After a merge that checked its rows, only a reported non-finite value needs the scan
+      // (which names the first bad value); otherwise every round would read the whole model.
+      const bool scan = sync_ == nullptr || sync_->merged_non_finite();
+      const std::string bad = scan ? model_->FindNonFinite() : std::string();
       absl::Status local =
           bad.empty() ? absl::OkStatus()
                       : absl::InternalError(absl::StrCat("training diverged in epoch ", epoch + 1,

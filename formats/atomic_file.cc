@@ -94,9 +94,21 @@ absl::Status SyncDirectory(const std::string& dir) {
 AtomicFileWriter::AtomicFileWriter(std::string path, std::string temp_path, int fd)
     : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd) {}
 
+std::string AtomicTempPath(const std::string& path) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') std::strcpy(host, "host");
+  // Only the first label, and nothing that could split a path.
+  std::string name(host, ::strnlen(host, sizeof(host)));
+  name = name.substr(0, name.find('.'));
+  for (char& c : name) {
+    if (c == '/') c = '_';
+  }
+  return absl::StrCat(path, ".tmp.", name, ".", ::getpid());
+}
+
 absl::StatusOr<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Open(const std::string& path) {
   if (path.empty()) return absl::InvalidArgumentError("empty output path");
-  std::string temp_path = absl::StrCat(path, ".tmp.", ::getpid());
+  std::string temp_path = AtomicTempPath(path);
   // 0666 so that the user's umask decides, as for any other file the user creates.
   int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) return ErrnoStatus(errno, "cannot create temporary file", temp_path);

@@ -1,4 +1,6 @@
-// Files that appear complete or not at all: data goes to `<path>.tmp.<pid>` and is renamed over
+// Files that appear complete or not at all: data goes to `<path>.tmp.<host>.<pid>` (the host
+// too: ranks on different machines may write next to each other on a shared file system, and
+// their pids can coincide) and is renamed over
 // `path` only by Commit(), after an fsync. A writer destroyed without Commit() (an error, an
 // exception, a killed process leaves only the `.tmp.` file) never replaces `path`.
 #ifndef WORDMILL_FORMATS_ATOMIC_FILE_H_
@@ -13,6 +15,9 @@
 #include "absl/strings/string_view.h"
 
 namespace wordmill {
+
+// The temporary name this process writes `path` under before Commit().
+std::string AtomicTempPath(const std::string& path);
 
 class AtomicFileWriter {
  public:

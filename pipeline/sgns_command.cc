@@ -139,18 +139,30 @@ absl::StatusOr<Vocabulary> GetVocabulary(const SgnsCommand& spec, Communicator* 
   return vocab;
 }
 
+// Every rank holds the same model after the last merge, so the output files are spread over
+// the ranks (file k by rank k mod P): with two ranks the text file is formatted while the binary
+// one is written. `written` gets every file's path, on every rank.
 absl::Status WriteVectors(const SgnsCommand& spec, const Word2vecWeights& weights,
-                          const std::vector<std::string>& words,
+                          const std::vector<std::string>& words, const Communicator& comm,
                           std::vector<std::string>* written) {
   const std::string& dir = spec.output_dir();
+  int file = 0;
   for (bool output : {false, true}) {
     if (output && !spec.sgns().save_output_vectors()) break;
     // The output matrix of hierarchical softmax belongs to the tree's inner nodes, not words.
     if (output && spec.sgns().loss() == LOSS_HS) break;
-    const EmbeddingMatrix m = weights.Export(words, output);
     const std::string base = absl::StrCat(dir, output ? "/vectors.out" : "/vectors");
-    if (absl::Status s = WriteWord2vecBinary(base + ".bin", m); !s.ok()) return s;
-    if (absl::Status s = WriteWord2vecText(base + ".txt", m); !s.ok()) return s;
+    const bool write_bin = file++ % comm.size() == comm.rank();
+    const bool write_txt = file++ % comm.size() == comm.rank();
+    if (write_bin || write_txt) {
+      const EmbeddingMatrix m = weights.Export(words, output);
+      if (write_bin) {
+        if (absl::Status s = WriteWord2vecBinary(base + ".bin", m); !s.ok()) return s;
+      }
+      if (write_txt) {
+        if (absl::Status s = WriteWord2vecText(base + ".txt", m); !s.ok()) return s;
+      }
+    }
     written->push_back(base + ".bin");
     written->push_back(base + ".txt");
   }
@@ -270,8 +282,7 @@ absl::Status RunSgnsStage(const SgnsCommand& spec, Communicator* comm, StageOutp
   words.reserve(vocab->size());
   for (const VocabWord& w : *vocab) words.push_back(w.word);
   std::vector<std::string> written{vocab_path};
-  absl::Status status =
-      comm->rank() == 0 ? WriteVectors(spec, weights, words, &written) : absl::OkStatus();
+  absl::Status status = WriteVectors(spec, weights, words, *comm, &written);
   if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
   if (comm->rank() == 0) {
     std::printf("  vocabulary %zu words; wrote: %s\n", vocab->size(),

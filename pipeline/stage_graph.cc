@@ -208,6 +208,7 @@ std::string StageSpecType(const PlannedStage& stage) {
                           NeighborsCommand::descriptor()->full_name());
     case StageKind::kExport:
       return ExportSpec::descriptor()->full_name();
+    case StageKind::kTokenizer:
       return TokenizerTrainCommand::descriptor()->full_name();
     case StageKind::kSubwordVocab:
       return TokenizerEncodeCommand::descriptor()->full_name();

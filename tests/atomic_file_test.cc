@@ -18,8 +18,17 @@ using ::wordmill::testing::WriteFile;
 
 bool Exists(const std::string& path) { return std::filesystem::exists(path); }
 
-std::string TempPathFor(const std::string& path) {
-  return path + ".tmp." + std::to_string(::getpid());
+std::string TempPathFor(const std::string& path) { return AtomicTempPath(path); }
+
+// The temporary name carries the host and the pid: ranks on two machines writing into one shared
+// directory never share a temporary file even when their pids coincide.
+TEST(AtomicFileWriterTest, TemporaryNameNamesHostAndProcess) {
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof(host) - 1), 0);
+  std::string first(host);
+  first = first.substr(0, first.find('.'));
+  EXPECT_EQ(AtomicTempPath("/d/out.bin"),
+            "/d/out.bin.tmp." + first + "." + std::to_string(::getpid()));
 }
 
 TEST(AtomicFileWriterTest, NothingAtFinalPathBeforeCommit) {

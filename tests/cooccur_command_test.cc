@@ -204,6 +204,31 @@ TEST_F(CooccurCommandTest, ExactForEveryRankCountThreadCountAndBudget) {
   }
 }
 
+// --scratch-dir moves the spilled runs out of the output directory (e.g. to a node-local disk):
+// the counts stay exact, the per-rank directories are removed afterwards, and a scratch
+// directory that cannot be created is an error naming it.
+TEST_F(CooccurCommandTest, ScratchDirHoldsTheRunsAndIsCleanedUp) {
+  const Counts expected = ReferenceFromText(dir_.File("in"), Vocab(), CountOptions());
+  const std::string out = dir_.File("scratch-out"), scratch = dir_.File("scratch");
+  std::filesystem::create_directories(scratch);
+  auto result = Cooccur(
+      2, out,
+      absl::StrCat("--threads 1 --memory-mb 1 --max-open-files 3 --scratch-dir ", Quote(scratch)));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  ExpectSameCounts(ReadShards(out, 2, Vocab()), expected, "scratch");
+  EXPECT_GT(NumberBefore(result.output, "intermediate merges"), 0) << result.output;
+  EXPECT_TRUE(std::filesystem::is_empty(scratch));
+  for (const auto& entry : std::filesystem::directory_iterator(out))
+    EXPECT_EQ(entry.path().filename().string().find("cooccur-tmp"), std::string::npos);
+
+  const std::string file = dir_.File("a-file");
+  WriteFile(file, "x");
+  result = Cooccur(2, dir_.File("scratch-bad"),
+                   absl::StrCat("--memory-mb 1 --scratch-dir ", Quote(file + "/sub")));
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find(file + "/sub/cooccur-tmp-"), std::string::npos) << result.output;
+}
+
 // Rank 0 prints a line per phase (encode, count, merge) at least at its end, and periodically
 // in between; the format is checked (a tiny budget forces several merges), not the timing.
 TEST_F(CooccurCommandTest, ProgressLinesForEveryPhase) {

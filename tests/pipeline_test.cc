@@ -415,6 +415,50 @@ TEST_F(PipelineKillTest, KilledTwoRanksTwoThreadsResumesToCompleteVerifiedOutput
   }
 }
 
+// A subword pipeline (the tokenizer is trained, then the token-id vocabulary built, then a
+// model trained on token ids) killed at the start and after the outputs of its tokenizer and
+// vocabulary stages, inside an epoch, and at pseudo-random times: every interrupted run leaves
+// a pipeline that completes to the uninterrupted run's bytes, and no output that looks
+// complete is half-written (no report before the end).
+TEST_F(PipelineKillTest, SubwordStagesKilledResumeToTheSameBytes) {
+  auto config_text = [&](const std::string& out) {
+    return absl::StrCat(
+        "input { input: \"", dir_.File("corpus"),
+        "\" }\n"
+        "tokens {\n  unit: TOKEN_UNIT_SUBWORD\n"
+        "  subword { model: SUBWORD_BPE vocab_size: 300 }\n}\n"
+        "model {\n  name: \"sg\"\n  sgns { dim: 8 window: 3 epochs: 2 sample: 0 }\n}\n"
+        "runtime { threads: 1 progress_seconds: 0 }\noutput_dir: \"",
+        out, "\"\n");
+  };
+  const std::string ref = dir_.File("sub-ref"), out = dir_.File("sub-out");
+  auto r = Run(1, WriteConfig("sub-ref.textproto", config_text(ref)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string config = WriteConfig("sub.textproto", config_text(out));
+  for (const char* point : {"tokenizer:start", "tokenizer:outputs", "vocab:start", "vocab:outputs",
+                            "model-sg:epoch1", "model-sg:outputs"}) {
+    EXPECT_TRUE(KillAt(1, config, point)) << point << ": did not get there\n"
+                                          << ReadFile(dir_.File("log"));
+    EXPECT_FALSE(fs::exists(out + "/report.json")) << point;
+  }
+  r = Run(1, config);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const char* files[] = {"/work/tokenizer/tokenizer.wmrec", "/work/tokenizer/vocab.txt",
+                         "/work/vocab/vocab.tsv", "/sg/vectors.bin", "/sg/vectors.txt"};
+  for (const char* f : files) {
+    ASSERT_TRUE(fs::exists(ref + f)) << f;
+    EXPECT_TRUE(ReadFile(out + f) == ReadFile(ref + f)) << f << " differs";
+  }
+  // Kills at pseudo-random times of a fresh run (fixed schedule), then completion.
+  const std::string out2 = dir_.File("sub-out2");
+  const std::string config2 = WriteConfig("sub2.textproto", config_text(out2));
+  std::mt19937 gen(7);
+  for (int k = 0; k < 3; ++k) KillAfter(1, config2, 200 + static_cast<int>(gen() % 1200));
+  r = Run(1, config2);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* f : files) EXPECT_TRUE(ReadFile(out2 + f) == ReadFile(ref + f)) << f;
+}
+
 TEST_F(PipelineTest, FourRanksOversubscribedRunAndSkip) {
   const std::string out = dir_.File("out");
   const std::string config = WriteConfig("c.textproto", Config(out));

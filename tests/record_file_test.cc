@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/atomic_file.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 
@@ -89,7 +90,7 @@ TEST(RecordFileTest, VariableRecordsRoundTripAcrossBlocks) {
   options.block_bytes = 256;
   std::vector<std::string> records = VariableRecords(5000, 1);
   ASSERT_TRUE(WriteRecords(path, options, records).ok());
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp." + std::to_string(::getpid())));
+  EXPECT_FALSE(std::filesystem::exists(AtomicTempPath(path)));
 
   auto reader = RecordReader::Open(path);
   ASSERT_TRUE(reader.ok()) << reader.status();

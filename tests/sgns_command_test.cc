@@ -81,8 +81,9 @@ TEST_F(SgnsCommandTest, ResumeContinuesExactlyAndRefusesOtherSettingsAndCorrupti
   EXPECT_NE(r.output.find("no checkpoint"), std::string::npos) << r.output;
 }
 
-// gensim (Debian's python3-gensim) loads vectors.bin with the values of vectors.txt, and the
-// topics are separated: most of the 5 nearest neighbours of every word share its topic.
+// gensim (Debian's python3-gensim) loads vectors.bin with the values of vectors.txt (and the
+// output vectors likewise), and the topics are separated: most of the 5 nearest neighbours of every
+// word share its topic.
 constexpr char kGensimCheck[] = R"(
 import sys
 import numpy as np
@@ -91,6 +92,12 @@ b = KeyedVectors.load_word2vec_format(sys.argv[1] + '/vectors.bin', binary=True)
 t = KeyedVectors.load_word2vec_format(sys.argv[1] + '/vectors.txt', binary=False)
 assert b.index_to_key == t.index_to_key
 assert np.array_equal(b.vectors, t.vectors), np.abs(b.vectors - t.vectors).max()
+# Under mpirun the files are written by different ranks (file k by rank k mod P): equal values
+# also mean the replicas are identical.
+ob = KeyedVectors.load_word2vec_format(sys.argv[1] + '/vectors.out.bin', binary=True)
+ot = KeyedVectors.load_word2vec_format(sys.argv[1] + '/vectors.out.txt', binary=False)
+assert np.array_equal(ob.vectors, ot.vectors)
+assert not np.array_equal(ob.vectors, b.vectors)
 own = total = 0
 for w in b.index_to_key:
     for n, _ in b.most_similar(w, topn=5):
@@ -175,6 +182,16 @@ TEST_F(SgnsCommandTest, DivergenceIsReportedNamingTheEpoch) {
   testing::CommandResult r = Sgns(Flags(dir_.File("nan")) + " --alpha 10 --negative 20");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("training diverged in epoch"), std::string::npos) << r.output;
+  // Across ranks the merges check the rows they merge (instead of scanning the model after
+  // every merge), with both precisions; no vectors are written.
+  for (const char* precision : {"int16", "float32"}) {
+    const std::string out = dir_.File(absl::StrCat("nan-", precision));
+    r = RunCommand(MpiWordmill(2) + Flags(out) + " --alpha 10 --negative 20 --sync-words 200" +
+                   " --sync-precision " + precision + " " + corpus_);
+    EXPECT_NE(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("training diverged in epoch"), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(out + "/vectors.bin")) << precision;
+  }
 }
 
 }  // namespace

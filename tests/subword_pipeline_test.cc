@@ -114,6 +114,10 @@ TEST_F(SubwordPipelineTest, RowsAreTokenIdsAndRerunsFollowTheTokenizer) {
       << r.output;
   const std::vector<std::string> pieces = Lines(ReadFile(out + "/work/tokenizer/vocab.txt"));
   ASSERT_EQ(pieces.size(), 300u);
+  // The manifests name the spec message of their stage.
+  EXPECT_NE(ReadFile(out + "/work/tokenizer/MANIFEST.textproto")
+                .find("spec_type: \"wordmill.TokenizerTrainCommand\""),
+            std::string::npos);
 
   // The vocabulary: the tokens that occur, with their counts in the encoded corpus, which
   // `wordmill tokenizer encode` gives independently.

@@ -6,6 +6,7 @@
 #include "embeddings/word2vec_sync.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -131,6 +132,125 @@ TEST(ReplicaSyncTest, TouchedRowsMergeEqualsTheWholeMatrixMergeAndCountsExactly)
       changed_values += merged[i] != s0[i];
     }
     EXPECT_GT(changed_values, 40);
+  }
+}
+
+// The int16 merge: the ranks change rows (dense changes of mixed sizes, rows no rank touched,
+// rows only one rank touched); every replica must end identical, each value within the
+// quantization bound of the exact float merge, untouched rows unchanged bit for bit, and the
+// byte counter must be the two steps' exact sizes.
+TEST(ReplicaSyncTest, Int16MergeKeepsReplicasIdenticalWithinTheQuantizationBound) {
+  constexpr int kRows = 97, kDim = 37;  // 37: both the 16-wide and the scalar tail paths
+  for (int ranks : {2, 3}) {
+    Word2vecWeights start(kRows, kDim);
+    start.Initialize(5);
+    std::vector<std::unique_ptr<Word2vecWeights>> exact, quantized, changed(ranks);
+    std::vector<ReplicaSyncStats> stats(ranks);
+    for (int rank = 0; rank < ranks; ++rank) {
+      exact.push_back(Clone(start));
+      quantized.push_back(Clone(start));
+    }
+    std::set<int64_t> touched;  // rows (W: r, C: kRows + r) some rank changed
+    for (ReplicaSync::Precision precision :
+         {ReplicaSync::Precision::kFloat32, ReplicaSync::Precision::kInt16}) {
+      const bool int16 = precision == ReplicaSync::Precision::kInt16;
+      InProcessRanks group(ranks);
+      group.Run([&](int rank, Communicator* comm) {
+        Word2vecWeights& w = int16 ? *quantized[rank] : *exact[rank];
+        ReplicaSync sync(w, ReplicaSync::Rows::kTouched, precision);
+        std::mt19937 gen(7 + rank);
+        for (int64_t row = 0; row < kRows; ++row) {
+          for (bool out : {false, true}) {
+            // Every third row untouched; a rank skips a row with probability 1/2.
+            if (row % 3 == 0 || gen() % 2 == 0) continue;
+            float* x = out ? w.out(row) : w.in(row);
+            const float size = std::pow(10.0f, -static_cast<float>(gen() % 6));
+            for (int d = 0; d < kDim; ++d)
+              x[d] += size * (static_cast<float>(gen() % 2001) / 1000.0f - 1.0f);
+            (out ? sync.out_marks() : sync.in_marks())[row] = 1;
+          }
+        }
+        if (int16) changed[rank] = Clone(w);
+        ASSERT_TRUE(sync.Sync(&w, comm).ok());
+        EXPECT_FALSE(sync.merged_non_finite());  // checked every merged row
+        if (int16) stats[rank] = sync.stats();
+      });
+    }
+    for (int rank = 1; rank < ranks; ++rank) {
+      EXPECT_EQ(Matrix(*quantized[rank], false), Matrix(*quantized[0], false)) << ranks;
+      EXPECT_EQ(Matrix(*quantized[rank], true), Matrix(*quantized[0], true)) << ranks;
+    }
+    int64_t union_rows = 0;
+    for (bool out : {false, true}) {
+      const std::vector<float> s0 = Matrix(start, out), e = Matrix(*exact[0], out),
+                               q = Matrix(*quantized[0], out);
+      const int stride = start.stride();
+      for (int64_t row = 0; row < kRows; ++row) {
+        // The bound: half a step of each rank's row scale and of the sum's.
+        float bound = 0, sum_largest = 0;
+        bool any = false;
+        for (int rank = 0; rank < ranks; ++rank) {
+          const std::vector<float> c = Matrix(*changed[rank], out);
+          float largest = 0;
+          for (int d = 0; d < kDim; ++d) {
+            largest = std::max(largest, std::fabs(c[row * stride + d] - s0[row * stride + d]));
+          }
+          any |= largest > 0;
+          bound += 0.5f * largest / 32767.0f;
+        }
+        for (int d = 0; d < kDim; ++d)
+          sum_largest =
+              std::max(sum_largest, std::fabs(e[row * stride + d] - s0[row * stride + d]));
+        bound += 0.5f * sum_largest / 32767.0f * 1.001f;
+        union_rows += any;
+        for (int d = 0; d < kDim; ++d) {
+          const size_t i = row * stride + d;
+          if (!any) {
+            ASSERT_EQ(q[i], s0[i]) << "untouched row " << row;
+          } else {
+            ASSERT_NEAR(q[i], e[i], bound + 1e-6f * std::fabs(e[i])) << "row " << row;
+          }
+        }
+      }
+    }
+    EXPECT_GT(union_rows, kRows / 2);
+    EXPECT_LT(union_rows, 2 * kRows * 2 / 3 + 2);  // every third row untouched
+    // Bytes: bitmaps (2 matrices x 2 words) to the other ranks, then in each step the rows of
+    // the other ranks' segments (step 1) and this rank's segment to each other rank (step 2).
+    const int64_t row_bytes = 4 + 2 * kDim;
+    for (int rank = 0; rank < ranks; ++rank) {
+      const int64_t own = union_rows * (rank + 1) / ranks - union_rows * rank / ranks;
+      const int64_t expected =
+          2 * 2 * 8 * (ranks - 1) + (union_rows - own) * row_bytes + own * row_bytes * (ranks - 1);
+      EXPECT_EQ(stats[rank].bytes, expected) << "rank " << rank << " of " << ranks;
+      EXPECT_EQ(stats[rank].merged_rows[0] + stats[rank].merged_rows[1], union_rows);
+    }
+  }
+}
+
+// A NaN in one rank's change reaches every replica instead of being lost in the quantization,
+// and every rank's merge reports it (the trainer then scans the model and stops).
+TEST(ReplicaSyncTest, Int16MergeCarriesANaNToEveryReplica) {
+  Word2vecWeights start(10, 4);
+  start.Initialize(1);
+  std::vector<std::unique_ptr<Word2vecWeights>> models;
+  for (int rank = 0; rank < 2; ++rank) models.push_back(Clone(start));
+  InProcessRanks group(2);
+  group.Run([&](int rank, Communicator* comm) {
+    Word2vecWeights& w = *models[rank];
+    ReplicaSync sync(w, ReplicaSync::Rows::kTouched, ReplicaSync::Precision::kInt16);
+    for (int64_t row = 0; row < 10; ++row) {
+      w.in(row)[0] += 0.5f;
+      sync.in_marks()[row] = 1;
+    }
+    if (rank == 1) w.in(2)[1] = std::nanf("");
+    ASSERT_TRUE(sync.Sync(&w, comm).ok());
+    EXPECT_TRUE(sync.merged_non_finite()) << "rank " << rank;
+  });
+  for (int rank = 0; rank < 2; ++rank) {
+    EXPECT_FALSE(models[rank]->FindNonFinite().empty()) << "rank " << rank;
+    EXPECT_TRUE(std::isnan(models[rank]->in(2)[1])) << "rank " << rank;
+    EXPECT_FLOAT_EQ(models[rank]->in(5)[0], start.in(5)[0] + 1.0f);
   }
 }
 

@@ -187,6 +187,7 @@ TEST_P(TrainerAcrossRanksTest, TouchedRowsMergeGivesTheWholeMatrixMergesModelDet
   spec.set_model(GetParam().model);
   spec.set_loss(GetParam().loss);
   spec.set_update(GetParam().update);
+  spec.set_sync_precision(SYNC_PRECISION_FLOAT32);  // exact, so the two merges must agree
   std::vector<ReplicaSyncStats> stats;
   const auto touched = TrainRanks(spec, 2, ReplicaSync::Rows::kTouched, &stats);
   const auto again = TrainRanks(spec, 2, ReplicaSync::Rows::kTouched);
@@ -218,6 +219,45 @@ TEST_P(TrainerAcrossRanksTest, TouchedRowsMergeGivesTheWholeMatrixMergesModelDet
 }
 
 INSTANTIATE_TEST_SUITE_P(AllVariants, TrainerAcrossRanksTest, kAllVariants, VariantName);
+
+// The default int16 merge across three ranks: the replicas stay bit-identical, a second run
+// gives the same model, the model stays close to the exact (float) merge's, and it learns the
+// planted topics.
+TEST(Word2vecTrainerTest, Int16MergeAcrossRanksIsDeterministicAndLearnsTheTopics) {
+  SgnsSpec spec;
+  spec.set_dim(16);
+  spec.set_window(3);
+  spec.set_epochs(3);
+  spec.set_sample(1e-3);
+  spec.set_sync_words(500);
+  spec.set_seed(9);
+  ASSERT_EQ(spec.sync_precision(), SYNC_PRECISION_INT16);
+  std::vector<ReplicaSyncStats> stats;
+  const auto a = TrainRanks(spec, 3, ReplicaSync::Rows::kTouched, &stats);
+  const auto b = TrainRanks(spec, 3, ReplicaSync::Rows::kTouched);
+  spec.set_sync_precision(SYNC_PRECISION_FLOAT32);
+  std::vector<ReplicaSyncStats> exact_stats;
+  const auto exact = TrainRanks(spec, 3, ReplicaSync::Rows::kTouched, &exact_stats);
+  EXPECT_TRUE(a[0]->FindNonFinite().empty());
+  for (int rank = 0; rank < 3; ++rank) {
+    EXPECT_EQ(Matrix(*a[rank], false), Matrix(*a[0], false)) << "rank " << rank;
+    EXPECT_EQ(Matrix(*a[rank], true), Matrix(*a[0], true)) << "rank " << rank;
+    EXPECT_EQ(Matrix(*b[rank], false), Matrix(*a[0], false)) << "rank " << rank;
+  }
+  const std::vector<float> q = Matrix(*a[0], false), e = Matrix(*exact[0], false);
+  EXPECT_NE(q, e);  // the int16 path was taken
+  double diff = 0, norm = 0;
+  for (size_t i = 0; i < q.size(); ++i) {
+    diff += (q[i] - e[i]) * (q[i] - e[i]);
+    norm += e[i] * e[i];
+  }
+  EXPECT_LT(std::sqrt(diff / norm), 0.01);
+  EXPECT_GE(OwnTopicFraction(*a[0]), 0.95);
+  // Same merges, fewer bytes: rows as int16 (2 * dim + 4 bytes, in two steps of 2/3 each)
+  // against float (dim * 4 bytes, all-reduced).
+  EXPECT_EQ(stats[0].syncs, exact_stats[0].syncs);
+  EXPECT_LT(stats[0].bytes, exact_stats[0].bytes);
+}
 
 TEST(Word2vecTrainerTest, RandomStartDoesNotShowTheStructure) {
   Word2vecWeights w(2 * kTopicWords, 24);

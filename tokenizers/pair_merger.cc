@@ -28,6 +28,10 @@ class Merger {
   Merger(std::vector<MergeWord> words, const PairMergerOptions& options,
          std::vector<std::string>* symbols)
       : words_(std::move(words)), options_(options), symbols_(symbols), heap_(Before{symbols}) {
+    threshold_ = std::max<int64_t>(1, options_.min_pair_count);
+    floor_ = options_.final_min_pair_count > 0
+                 ? std::clamp<int64_t>(options_.final_min_pair_count, 1, threshold_)
+                 : threshold_;
     for (size_t i = 0; i < symbols_->size(); ++i) {
       symbol_ids_.emplace((*symbols_)[i], static_cast<int32_t>(i));
     }
@@ -48,17 +52,19 @@ class Merger {
 
   std::vector<SubwordMerge> Run() {
     std::vector<SubwordMerge> merges;
-    while (symbols_->size() < options_.target_symbols && !heap_.empty()) {
+    while (symbols_->size() < options_.target_symbols) {
+      if (heap_.empty()) {
+        if (threshold_ <= floor_) break;
+        LowerThreshold();
+        continue;
+      }
       const Candidate top = heap_.top();
       heap_.pop();
       auto it = pair_counts_.find(top.pair);
       if (it == pair_counts_.end()) continue;
       const Candidate now = Make(top.pair, it->second);
       if (now.count != top.count || now.score != top.score) continue;  // stale
-      if (now.count < options_.min_pair_count) {
-        if (options_.score == MergeScore::kPairCount) break;  // the heap is ordered by count
-        continue;
-      }
+      if (now.count < threshold_) continue;  // (never pushed; kept as a guard)
       merges.push_back(Merge(top.pair));
     }
     return merges;
@@ -95,24 +101,46 @@ class Merger {
     if (where.empty() || where.back() != word) where.push_back(word);
   }
 
+  // A pair is a candidate while its count is at least min_pair_count: only candidates are in
+  // the heap and (WordPiece) in pairs_of_symbol_, so the re-scoring after a merge touches only
+  // pairs that can still be merged. Every count change passes through here, so a pair whose
+  // count rises to the threshold (a reused symbol's new occurrences) becomes a candidate again.
   void ApplyDelta(PairKey pair, int64_t delta) {
     if (delta == 0) return;
     int64_t& count = pair_counts_[pair];
-    const bool was_present = count > 0;
+    const bool was_candidate = count >= threshold_;
     count += delta;
-    if (count <= 0) {
-      pair_counts_.erase(pair);
-      if (!pairs_of_symbol_.empty()) {
+    const bool candidate = count >= threshold_;
+    if (!pairs_of_symbol_.empty() && was_candidate != candidate) {
+      if (candidate) {
+        pairs_of_symbol_[Left(pair)].insert(pair);
+        pairs_of_symbol_[Right(pair)].insert(pair);
+      } else {
         pairs_of_symbol_[Left(pair)].erase(pair);
         pairs_of_symbol_[Right(pair)].erase(pair);
       }
+    }
+    if (count <= 0) {
+      pair_counts_.erase(pair);
       return;
     }
-    if (!was_present && !pairs_of_symbol_.empty()) {
-      pairs_of_symbol_[Left(pair)].insert(pair);
-      pairs_of_symbol_[Right(pair)].insert(pair);
+    if (candidate) heap_.push(Make(pair, count));
+  }
+
+  // Halves the threshold (not below the floor) and makes the pairs that now reach it
+  // candidates.
+  void LowerThreshold() {
+    const int64_t lower = std::max(floor_, threshold_ / 2);
+    for (const auto& [pair, count] : pair_counts_) {
+      if (count >= lower && count < threshold_) {
+        if (!pairs_of_symbol_.empty()) {
+          pairs_of_symbol_[Left(pair)].insert(pair);
+          pairs_of_symbol_[Right(pair)].insert(pair);
+        }
+        heap_.push(Make(pair, count));
+      }
     }
-    heap_.push(Make(pair, count));
+    threshold_ = lower;
   }
 
   int32_t SymbolFor(const std::string& text) {
@@ -183,6 +211,8 @@ class Merger {
 
   std::vector<MergeWord> words_;
   PairMergerOptions options_;
+  int64_t threshold_ = 1;  // pairs seen fewer times are not candidates (now)
+  int64_t floor_ = 1;      // the threshold is never lowered below this
   std::vector<std::string>* symbols_;
   absl::flat_hash_map<std::string, int32_t> symbol_ids_;
   std::vector<int64_t> symbol_counts_;

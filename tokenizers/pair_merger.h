@@ -11,7 +11,9 @@
 // stale entries are skipped when popped. For WordPiece, a merge also changes the score of every
 // pair that contains one of its two symbols, so an index from symbol to pairs re-queues those.
 // A merge that makes a string already in the table reuses that symbol (as Hugging Face's
-// trainer does), so the table stays free of duplicates.
+// trainer does), so the table stays free of duplicates. Only pairs at or above the current
+// count threshold are in the heap and in the symbol-to-pairs index, so a merge re-scores only
+// pairs that can still be merged.
 #ifndef WORDMILL_TOKENIZERS_PAIR_MERGER_H_
 #define WORDMILL_TOKENIZERS_PAIR_MERGER_H_
 
@@ -35,7 +37,13 @@ enum class MergeScore { kPairCount, kWordPiece };
 struct PairMergerOptions {
   MergeScore score = MergeScore::kPairCount;
   size_t target_symbols = 0;  // stop when the symbol table has this many entries
+  // Only pairs seen at least this many times are merged. When none is left before the table
+  // is full, the threshold is halved (never below final_min_pair_count) and the merging goes
+  // on: WordPiece starts high so that its first merges are frequent pairs (its score alone
+  // prefers rare ones) and still fills the table. final_min_pair_count 0: min_pair_count (a
+  // fixed threshold).
   int64_t min_pair_count = 2;
+  int64_t final_min_pair_count = 0;
 };
 
 // Runs the merges. *symbols is the initial table (strings unique); merged symbols are appended.

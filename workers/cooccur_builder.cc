@@ -254,7 +254,10 @@ absl::StatusOr<CooccurResult> BuildCooccurrences(const CooccurCommand& spec,
   const Budget budget =
       PlanBudget(spec.cooccur(), static_cast<int64_t>(vocab.size()), result.threads, comm->size());
   result.dense_product = budget.dense_product;
-  const std::string tmp_dir = absl::StrCat(spec.output_dir(), "/cooccur-tmp-", comm->rank());
+  const std::string tmp_dir = spec.cooccur().scratch_dir().empty()
+                                  ? absl::StrCat(spec.output_dir(), "/cooccur-tmp-", comm->rank())
+                                  : absl::StrCat(spec.cooccur().scratch_dir(), "/cooccur-tmp-",
+                                                 comm->host(comm->rank()), "-", comm->rank());
   TempDirGuard guard(tmp_dir);
   absl::Status status = MakeFreshDir(tmp_dir);
   std::vector<std::unique_ptr<CooccurCountWorker>> workers;
