@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -136,6 +137,24 @@ TEST(WordCounterTest, PipelinedCounterMatchesAddExactly) {
 
 // The table grows from its smallest size, keeps every word (including the empty word and
 // words of every length around the 16-byte inline limit) and iterates each exactly once.
+// The load-based short-word packing equals the zero-padded copy for every length, and reads
+// nothing past the word (each word is placed to end at the end of its own heap block, which
+// AddressSanitizer would flag if it were read past).
+TEST(ShortWordTest, LoadsEqualThePaddedCopyForEveryLength) {
+  std::mt19937 gen(3);
+  for (size_t n = 0; n <= ShortWord::kMaxBytes; ++n) {
+    for (int trial = 0; trial < 50; ++trial) {
+      std::unique_ptr<char[]> block(new char[n == 0 ? 1 : n]);
+      for (size_t i = 0; i < n; ++i) block[i] = static_cast<char>(gen());
+      const absl::string_view word(block.get(), n);
+      const ShortWord a = ShortWord::From(word), b = ShortWord::FromLoads(word);
+      EXPECT_EQ(a.lo, b.lo) << n;
+      EXPECT_EQ(a.hi, b.hi) << n;
+      EXPECT_EQ(a.size, b.size) << n;
+    }
+  }
+}
+
 TEST(WordTableTest, GrowsAndIteratesEveryWordOnce) {
   WordCounter counter;
   std::map<std::string, int64_t> expected;

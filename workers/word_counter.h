@@ -120,11 +120,7 @@ class PipelinedWordCounter {
     } else {
       ++pending_;
     }
-    // 16 bytes from the word's start can be read if they stay in its memory page (reading
-    // past the word there is harmless: those bytes are masked off).
-    const bool readable = (reinterpret_cast<uintptr_t>(word.data()) & (kPageBytes - 1)) <=
-                          kPageBytes - ShortWord::kMaxBytes;
-    slot.word = readable ? ShortWord::FromReadable(word) : ShortWord::From(word);
+    slot.word = ShortWord::FromLoads(word);
     slot.hash = WordHash()(slot.word);
     counter_->Prefetch(slot.hash);
     ++next_;
@@ -141,7 +137,6 @@ class PipelinedWordCounter {
 
  private:
   static constexpr size_t kLag = 16;
-  static constexpr uintptr_t kPageBytes = 4096;
   struct Pending {
     ShortWord word;
     size_t hash = 0;

@@ -60,20 +60,30 @@ struct ShortWord {
     w.size = static_cast<uint32_t>(size);
     return w;
   }
-  // From(word) when the 16 bytes at word.data() may be read (the bytes after the word are
-  // ignored): one unaligned load and a mask instead of a variable-length copy.
-  static ShortWord FromReadable(absl::string_view word) {
-    ShortWord w;
+  // From(word) without the variable-length copy: at most two loads, each inside the word
+  // (overlapping when the word is shorter than the loads), so nothing past it is read.
+  static ShortWord FromLoads(absl::string_view word) {
+    const char* p = word.data();
     const size_t n = word.size();
-    std::memcpy(&w.lo, word.data(), 8);
-    std::memcpy(&w.hi, word.data() + 8, 8);
-    // Keep the first n bytes: n >= 8 keeps lo whole; shifts by 64 are avoided.
-    const uint64_t lo_mask = n >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1;
-    const uint64_t hi_mask = n >= 16  ? ~uint64_t{0}
-                             : n <= 8 ? 0
-                                      : (uint64_t{1} << (8 * (n - 8))) - 1;
-    w.lo &= lo_mask;
-    w.hi &= hi_mask;
+    ShortWord w;
+    w.lo = 0;
+    w.hi = 0;
+    if (n >= 8) {
+      std::memcpy(&w.lo, p, 8);
+      if (n > 8) {  // bytes n-8 .. n-1; keep those from byte 8 on
+        uint64_t tail;
+        std::memcpy(&tail, p + n - 8, 8);
+        w.hi = tail >> (8 * (16 - n));
+      }
+    } else if (n >= 4) {  // bytes 0..3 and n-4 .. n-1
+      uint32_t head, tail;
+      std::memcpy(&head, p, 4);
+      std::memcpy(&tail, p + n - 4, 4);
+      w.lo = head | (uint64_t{tail} << (8 * (n - 4)));
+    } else if (n > 0) {  // bytes 0, n/2 and n-1 cover 1 to 3 bytes
+      const auto byte = [&](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])}; };
+      w.lo = byte(0) | byte(n / 2) << (8 * (n / 2)) | byte(n - 1) << (8 * (n - 1));
+    }
     w.size = static_cast<uint32_t>(n);
     return w;
   }
