@@ -119,6 +119,7 @@ const lines = fs.readFileSync(text, "utf8").split("\n").filter((l) => l.length >
 
 declare -A train_s encode_s train_cpu encode_cpu tokens vocab
 rows=()
+notes=()  # rows that could not be measured, printed after the table
 # Logs a finished row to stderr at once (so a long run's figures survive an interruption).
 finish_row() {
   rows+=("$1")
@@ -179,8 +180,15 @@ run_spm() {
 run_hf() {
   local corpus=$1 model=$2 key="$1/hf-$2" out="$WORK/$1-hf-$2.out"
   echo "  hf tokenizers $model: train + encode" >&2
+  rm -f "$out"
+  # `|| true`: a model type the bindings cannot train becomes a note, not the end of the run.
   timed env RAYON_NUM_THREADS="$THREADS" node -e "$HF_SCRIPT" "$HF_DIR/node_modules/tokenizers" \
-    "$model" "$WORK/$corpus.txt" "$out" >"$out.log" 2>&1
+    "$model" "$WORK/$corpus.txt" "$out" >"$out.log" 2>&1 || true
+  if [[ ! -s "$out" ]]; then
+    notes+=("$corpus: HF tokenizers $HF_VERSION could not train $model through its Node bindings: $(grep -m1 -i error "$out.log" || tail -n1 "$out.log")")
+    echo "  ${notes[-1]}" >&2
+    return 0
+  fi
   read -r "train_s[$key]" "encode_s[$key]" "tokens[$key]" "vocab[$key]" <"$out"
   train_cpu[$key]="-"  # one process for both: its CPU time is not split
   encode_cpu[$key]=$cpu
@@ -275,3 +283,7 @@ echo "Load average before $load_before, after $load_after; other processes used 
 echo "during the $(awk -v t="$timed_seconds" 'BEGIN { printf "%.0f", t }') s of timed runs."
 echo
 printf '%s\n' "${targets[@]}"
+if ((${#notes[@]})); then
+  echo
+  printf 'not measured: %s\n' "${notes[@]}"
+fi

@@ -1,7 +1,15 @@
 #include "workers/word_counter.h"
 
+#include <sys/mman.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <map>
+#include <memory>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -70,6 +78,100 @@ TEST(WordCounterTest, BudgetPrunesRareWordsAndKeepsFrequentOnesExact) {
   }
   // The sketch still knows about the pruned words.
   EXPECT_NEAR(counter.sketch().Estimate(), 300020, 0.03 * 300020);
+}
+
+// A stream of words of 1..60 bytes (any byte values, many repeats), each placed in memory
+// either at random or so that it ends right before an inaccessible page (where
+// PipelinedWordCounter must not read past it): counted token by token with Add, with
+// PipelinedWordCounter, and in a std::map, with and without a budget small enough to prune.
+// Pruning depends on the order of additions, so equal results mean the order was kept.
+TEST(WordCounterTest, PipelinedCounterMatchesAddExactly) {
+  std::mt19937 random(7);
+  std::vector<std::string> words;
+  for (int i = 0; i < 3000; ++i) {
+    const size_t length = 1 + random() % (i % 10 == 0 ? 60 : 18);
+    std::string word;
+    for (size_t k = 0; k < length; ++k) {
+      word += static_cast<char>(i % 3 == 0 ? random() % 256 : 'a' + random() % 4);
+    }
+    words.push_back(word);
+  }
+  constexpr size_t kPage = 4096;
+  // Three pages and an inaccessible fourth: reading past a word that ends at the guard crashes.
+  void* mapped =
+      mmap(nullptr, 4 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mapped, MAP_FAILED);
+  char* pages = static_cast<char*>(mapped);
+  ASSERT_EQ(mprotect(pages + 3 * kPage, kPage, PROT_NONE), 0);
+  for (int64_t budget : {int64_t{0}, int64_t{64} << 10}) {
+    WordCounter plain(budget), pipelined_target(budget);
+    std::map<std::string, int64_t> expected;
+    {
+      PipelinedWordCounter pipelined(&pipelined_target);
+      for (int i = 0; i < 200000; ++i) {
+        // Zipf-like: low indexes far more often.
+        const size_t index = static_cast<size_t>(
+            words.size() * std::pow(static_cast<double>(random() % 1000000) / 1e6, 3));
+        const std::string& word = words[index];
+        plain.Add(word);
+        ++expected[word];
+        const size_t offset = i % 2 ? kPage - word.size() : random() % (3 * kPage - word.size());
+        std::memcpy(pages + offset, word.data(), word.size());
+        pipelined.Add(absl::string_view(pages + offset, word.size()));
+        std::memset(pages + offset, 0xAB, word.size());  // the counter must have copied it
+      }
+      pipelined.Flush();
+    }
+    EXPECT_EQ(Contents(pipelined_target), Contents(plain)) << budget;
+    EXPECT_EQ(pipelined_target.prune_stats().entries, plain.prune_stats().entries);
+    EXPECT_EQ(pipelined_target.prune_stats().tokens, plain.prune_stats().tokens);
+    EXPECT_EQ(pipelined_target.size(), plain.size());
+    if (budget == 0) {
+      EXPECT_EQ(Contents(plain), expected);
+    } else {
+      EXPECT_GT(plain.prune_stats().entries, 0);
+    }
+  }
+  munmap(mapped, 4 * kPage);
+}
+
+// The table grows from its smallest size, keeps every word (including the empty word and
+// words of every length around the 16-byte inline limit) and iterates each exactly once.
+// The load-based short-word packing equals the zero-padded copy for every length, and reads
+// nothing past the word (each word is placed to end at the end of its own heap block, which
+// AddressSanitizer would flag if it were read past).
+TEST(ShortWordTest, LoadsEqualThePaddedCopyForEveryLength) {
+  std::mt19937 gen(3);
+  for (size_t n = 0; n <= ShortWord::kMaxBytes; ++n) {
+    for (int trial = 0; trial < 50; ++trial) {
+      std::unique_ptr<char[]> block(new char[n == 0 ? 1 : n]);
+      for (size_t i = 0; i < n; ++i) block[i] = static_cast<char>(gen());
+      const absl::string_view word(block.get(), n);
+      const ShortWord a = ShortWord::From(word), b = ShortWord::FromLoads(word);
+      EXPECT_EQ(a.lo, b.lo) << n;
+      EXPECT_EQ(a.hi, b.hi) << n;
+      EXPECT_EQ(a.size, b.size) << n;
+    }
+  }
+}
+
+TEST(WordTableTest, GrowsAndIteratesEveryWordOnce) {
+  WordCounter counter;
+  std::map<std::string, int64_t> expected;
+  for (int i = 0; i < 50000; ++i) {
+    const std::string word = std::string(i % 40, 'x') + absl::StrCat(i % 20000);
+    counter.Add(word, i + 1);
+    expected[word] += i + 1;
+  }
+  counter.Add("", 3);
+  expected[""] = 3;
+  EXPECT_EQ(counter.size(), expected.size());
+  std::map<std::string, int64_t> seen;
+  for (const auto& entry : counter) {
+    EXPECT_TRUE(seen.emplace(std::string(entry.first.view()), entry.second).second);
+  }
+  EXPECT_EQ(seen, expected);
+  EXPECT_EQ(WordHash()(absl::string_view("abc")), WordHash()(ShortWord::From("abc")));
 }
 
 TEST(DistinctSketchTest, EstimatesAndMergesLikeAUnion) {

@@ -339,6 +339,41 @@ TEST(WordTokenizerTest, AsciiFastPathMatchesUnicodePath) {
   }
 }
 
+// ForEachToken gives Tokenize's tokens; tokens that folding leaves unchanged come as views of
+// the text itself (no copy), and only those.
+TEST(WordTokenizerTest, ForEachTokenMatchesTokenizeAndViewsTheText) {
+  std::mt19937 random(11);
+  const std::vector<std::string> pieces = {"the",     "The", "a1", "x-ray",         "don't",
+                                           " ",       " ",   ",",  "\u00e9t\u00e9", "\uFF21",
+                                           "K\u0308", "\t",  "9"};
+  TokenizerSpec spec;
+  spec.set_keep_inner_punct(true);
+  WordTokenizer a(spec), b(spec);
+  int64_t views = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::string text;
+    for (int k = random() % 30; k > 0; --k) text += pieces[random() % pieces.size()];
+    TokenList list;
+    a.Tokenize(text, &list);
+    Tokens expected;
+    for (size_t t = 0; t < list.size(); ++t) expected.emplace_back(list[t]);
+    Tokens got;
+    b.ForEachToken(text, [&](absl::string_view token) {
+      got.emplace_back(token);
+      const bool in_text = token.data() >= text.data() && token.data() < text.data() + text.size();
+      if (!in_text) return;
+      ++views;
+      for (char c : token) {
+        EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'' || c == '-')
+            << "a view of a token that folding changes: " << token;
+      }
+    });
+    ASSERT_EQ(got, expected) << text;
+  }
+  EXPECT_EQ(a.counters().tokens, b.counters().tokens);
+  EXPECT_GT(views, a.counters().tokens / 4);  // "the", "a1", "x-ray", "don't", "9"
+}
+
 TEST(WordTokenizerTest, TokenListReuse) {
   WordTokenizer tokenizer{TokenizerSpec()};
   TokenList list;

@@ -199,10 +199,9 @@ absl::StatusOr<std::unique_ptr<SubwordModel>> TrainBpeModel(const SubwordSpec& s
   words.clear();
   words.shrink_to_fit();
 
-  PairMergerOptions options;
+  PairMergerOptions options = MinPairCounts(spec, data.training_tokens);
   options.score = MergeScore::kPairCount;
   options.target_symbols = static_cast<size_t>(spec.vocab_size()) - specials;
-  options.min_pair_count = spec.min_pair_count() > 0 ? spec.min_pair_count() : 2;
   const std::vector<SubwordMerge> merges = LearnMerges(std::move(merge_words), options, &symbols);
   for (std::string& s : symbols) data.pieces.push_back({std::move(s), 0.0, false});
   const int32_t offset = static_cast<int32_t>(specials);

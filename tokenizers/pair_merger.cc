@@ -21,22 +21,31 @@ struct Candidate {
   double score;
   int64_t count;
   PairKey pair;
+  // WordPiece: >= 0 marks a bound entry for every pair holding this symbol (score 1/count of
+  // the symbol, above any such pair's score) instead of a pair.
+  int32_t symbol = -1;
 };
 
 class Merger {
  public:
   Merger(std::vector<MergeWord> words, const PairMergerOptions& options,
          std::vector<std::string>* symbols)
-      : words_(std::move(words)), options_(options), symbols_(symbols), heap_(Before{symbols}) {
-    threshold_ = std::max<int64_t>(1, options_.min_pair_count);
-    floor_ = options_.final_min_pair_count > 0
-                 ? std::clamp<int64_t>(options_.final_min_pair_count, 1, threshold_)
-                 : threshold_;
+      : words_(std::move(words)),
+        options_(options),
+        symbols_(symbols),
+        minimum_(std::max<int64_t>(1, options.min_pair_count)),
+        final_minimum_(options.final_min_pair_count > 0
+                           ? std::min(minimum_, options.final_min_pair_count)
+                           : minimum_),
+        heap_(Before{symbols}) {
     for (size_t i = 0; i < symbols_->size(); ++i) {
       symbol_ids_.emplace((*symbols_)[i], static_cast<int32_t>(i));
     }
     symbol_counts_.assign(symbols_->size(), 0);
-    if (options_.score == MergeScore::kWordPiece) pairs_of_symbol_.resize(symbols_->size());
+    if (options_.score == MergeScore::kWordPiece) {
+      pairs_of_symbol_.resize(symbols_->size());
+      loose_.resize(symbols_->size());
+    }
     for (size_t w = 0; w < words_.size(); ++w) {
       const std::vector<int32_t>& s = words_[w].symbols;
       for (size_t i = 0; i < s.size(); ++i) {
@@ -54,17 +63,30 @@ class Merger {
     std::vector<SubwordMerge> merges;
     while (symbols_->size() < options_.target_symbols) {
       if (heap_.empty()) {
-        if (threshold_ <= floor_) break;
-        LowerThreshold();
+        if (!Lower()) break;
         continue;
       }
       const Candidate top = heap_.top();
       heap_.pop();
+      if (top.symbol >= 0) {  // WordPiece: a bound could be the best now; requeue its pairs
+        Expand(top.symbol);
+        continue;
+      }
       auto it = pair_counts_.find(top.pair);
       if (it == pair_counts_.end()) continue;
       const Candidate now = Make(top.pair, it->second);
-      if (now.count != top.count || now.score != top.score) continue;  // stale
-      if (now.count < threshold_) continue;  // (never pushed; kept as a guard)
+      if (now.count != top.count || now.score != top.score) {  // stale
+        // WordPiece entries are upper bounds of their pair's score: requeue at the true one
+        // (a pair below min_pair_count is requeued when its count reaches it again).
+        if (options_.score == MergeScore::kWordPiece && now.count >= minimum_) {
+          heap_.push(now);
+        }
+        continue;
+      }
+      if (now.count < minimum_) {
+        if (options_.score == MergeScore::kPairCount) break;  // the heap is ordered by count
+        continue;
+      }
       merges.push_back(Merge(top.pair));
     }
     return merges;
@@ -76,6 +98,8 @@ class Merger {
     const std::vector<std::string>* symbols;
     bool operator()(const Candidate& a, const Candidate& b) const {  // a below b?
       if (a.score != b.score) return a.score < b.score;
+      if ((a.symbol >= 0) != (b.symbol >= 0)) return b.symbol >= 0;  // bounds first
+      if (a.symbol >= 0) return a.symbol > b.symbol;
       if (a.count != b.count) return a.count < b.count;
       const std::string& al = (*symbols)[Left(a.pair)];
       const std::string& bl = (*symbols)[Left(b.pair)];
@@ -101,46 +125,68 @@ class Merger {
     if (where.empty() || where.back() != word) where.push_back(word);
   }
 
-  // A pair is a candidate while its count is at least min_pair_count: only candidates are in
-  // the heap and (WordPiece) in pairs_of_symbol_, so the re-scoring after a merge touches only
-  // pairs that can still be merged. Every count change passes through here, so a pair whose
-  // count rises to the threshold (a reused symbol's new occurrences) becomes a candidate again.
   void ApplyDelta(PairKey pair, int64_t delta) {
     if (delta == 0) return;
     int64_t& count = pair_counts_[pair];
-    const bool was_candidate = count >= threshold_;
+    const int64_t before = count;
     count += delta;
-    const bool candidate = count >= threshold_;
-    if (!pairs_of_symbol_.empty() && was_candidate != candidate) {
-      if (candidate) {
-        pairs_of_symbol_[Left(pair)].insert(pair);
-        pairs_of_symbol_[Right(pair)].insert(pair);
-      } else {
-        pairs_of_symbol_[Left(pair)].erase(pair);
-        pairs_of_symbol_[Right(pair)].erase(pair);
+    if (options_.score == MergeScore::kWordPiece) {
+      // Only pairs seen min_pair_count times are indexed by symbol and queued. A falling count
+      // lowers the score, and the queued entry stays an upper bound (requeued when popped).
+      const bool was_indexed = before >= minimum_;
+      const bool indexed = count >= minimum_;
+      if (was_indexed != indexed) {
+        for (int32_t symbol : {Left(pair), Right(pair)}) {
+          if (indexed) {
+            pairs_of_symbol_[symbol].insert(pair);
+          } else {
+            pairs_of_symbol_[symbol].erase(pair);
+          }
+        }
       }
+      if (count <= 0) pair_counts_.erase(pair);
+      if (indexed && delta > 0) heap_.push(Make(pair, count));
+      return;
     }
     if (count <= 0) {
       pair_counts_.erase(pair);
       return;
     }
-    if (candidate) heap_.push(Make(pair, count));
+    heap_.push(Make(pair, count));
   }
 
-  // Halves the threshold (not below the floor) and makes the pairs that now reach it
-  // candidates.
-  void LowerThreshold() {
-    const int64_t lower = std::max(floor_, threshold_ / 2);
+  // WordPiece, when no pair is left at the minimum count: halves it (not below
+  // final_min_pair_count) and queues the pairs that reach the new one. False when it cannot.
+  bool Lower() {
+    if (options_.score != MergeScore::kWordPiece || minimum_ <= final_minimum_) return false;
+    const int64_t old_minimum = minimum_;
+    minimum_ = std::max(final_minimum_, minimum_ / 2);
     for (const auto& [pair, count] : pair_counts_) {
-      if (count >= lower && count < threshold_) {
-        if (!pairs_of_symbol_.empty()) {
-          pairs_of_symbol_[Left(pair)].insert(pair);
-          pairs_of_symbol_[Right(pair)].insert(pair);
-        }
-        heap_.push(Make(pair, count));
-      }
+      if (count < minimum_ || count >= old_minimum) continue;
+      pairs_of_symbol_[Left(pair)].insert(pair);
+      pairs_of_symbol_[Right(pair)].insert(pair);
+      heap_.push(Make(pair, count));
     }
-    threshold_ = lower;
+    return true;
+  }
+
+  // WordPiece: the count of `symbol` fell, so every pair holding it scores higher. Rather than
+  // requeue them all, queue one bound: count(xy) <= count(y) makes count(xy) / (count(x)
+  // count(y)) at most 1 / count(x), so they need requeueing only when that bound comes to the
+  // top of the heap.
+  void Loosen(int32_t symbol) {
+    if (pairs_of_symbol_[symbol].empty()) return;
+    loose_[symbol] = true;
+    // Rounding: a pair's score is a correctly rounded quotient of exact integers (products
+    // below 2^53), so it does not exceed the rounded 1 / count; the margin makes sure.
+    heap_.push(Candidate{(1.0 + 1e-9) / static_cast<double>(symbol_counts_[symbol]), 0, 0, symbol});
+  }
+
+  // Requeues the pairs of `symbol` at their true scores (once per Loosen).
+  void Expand(int32_t symbol) {
+    if (!loose_[symbol]) return;
+    loose_[symbol] = false;
+    for (PairKey key : pairs_of_symbol_[symbol]) heap_.push(Make(key, pair_counts_.at(key)));
   }
 
   int32_t SymbolFor(const std::string& text) {
@@ -148,7 +194,10 @@ class Merger {
     if (inserted) {
       symbols_->push_back(text);
       symbol_counts_.push_back(0);
-      if (!pairs_of_symbol_.empty()) pairs_of_symbol_.emplace_back();
+      if (options_.score == MergeScore::kWordPiece) {
+        pairs_of_symbol_.emplace_back();
+        loose_.push_back(false);
+      }
     }
     return it->second;
   }
@@ -200,26 +249,26 @@ class Merger {
     }
     for (auto& [key, delta] : deltas_) ApplyDelta(key, delta);
     deltas_.clear();
-    if (!pairs_of_symbol_.empty()) {
-      // The counts of a and b fell, so every pair holding one of them scores higher now.
-      for (int32_t symbol : {a, b}) {
-        for (PairKey key : pairs_of_symbol_[symbol]) heap_.push(Make(key, pair_counts_[key]));
-      }
+    if (options_.score == MergeScore::kWordPiece) {
+      Loosen(a);
+      if (b != a) Loosen(b);
     }
     return SubwordMerge{a, b, ab};
   }
 
   std::vector<MergeWord> words_;
   PairMergerOptions options_;
-  int64_t threshold_ = 1;  // pairs seen fewer times are not candidates (now)
-  int64_t floor_ = 1;      // the threshold is never lowered below this
   std::vector<std::string>* symbols_;
+  int64_t minimum_;        // pairs seen fewer times are not merged (now)
+  int64_t final_minimum_;  // WordPiece: the lowest minimum_ that Lower goes to
   absl::flat_hash_map<std::string, int32_t> symbol_ids_;
   std::vector<int64_t> symbol_counts_;
   absl::flat_hash_map<PairKey, int64_t> pair_counts_;
   absl::flat_hash_map<PairKey, std::vector<int32_t>> where_;
   absl::flat_hash_map<PairKey, int64_t> deltas_;
+  // WordPiece: the pairs seen min_pair_count times, by symbol (both of theirs).
   std::vector<absl::flat_hash_set<PairKey>> pairs_of_symbol_;
+  std::vector<char> loose_;  // a bound for the symbol's pairs is queued (see Loosen)
   std::priority_queue<Candidate, std::vector<Candidate>, Before> heap_;
 };
 
@@ -269,6 +318,20 @@ absl::Status CheckVocabSize(const SubwordSpec& spec, size_t specials, size_t alp
         ")"));
   }
   return absl::OkStatus();
+}
+
+PairMergerOptions MinPairCounts(const SubwordSpec& spec, int64_t total_count) {
+  PairMergerOptions options;
+  options.min_pair_count = spec.min_pair_count();
+  options.final_min_pair_count = 0;
+  if (options.min_pair_count > 0) return options;
+  options.min_pair_count = 2;
+  if (spec.model() == SUBWORD_WORDPIECE) {
+    options.min_pair_count =
+        std::max<int64_t>(2, 4 * total_count / std::max<int64_t>(1, spec.vocab_size()));
+    options.final_min_pair_count = 2;
+  }
+  return options;
 }
 
 std::vector<SubwordMerge> LearnMerges(std::vector<MergeWord> words,

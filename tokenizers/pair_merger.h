@@ -8,12 +8,13 @@
 //
 // Pair counts are updated incrementally: an index maps each pair to the words it occurs in, and
 // a merge only revisits those words; a max-heap holds one entry per (pair, count) change and
-// stale entries are skipped when popped. For WordPiece, a merge also changes the score of every
-// pair that contains one of its two symbols, so an index from symbol to pairs re-queues those.
+// stale entries are skipped when popped. For WordPiece, a merge also raises the score of every
+// pair that contains one of its two symbols; only pairs seen min_pair_count times are indexed
+// by symbol and queued, queued scores are upper bounds (requeued at the true score when
+// popped), and a fall in a symbol's count queues one bound for all its pairs (1 / count of the
+// symbol), which requeues them only if it reaches the top (tokenizers/README.md).
 // A merge that makes a string already in the table reuses that symbol (as Hugging Face's
-// trainer does), so the table stays free of duplicates. Only pairs at or above the current
-// count threshold are in the heap and in the symbol-to-pairs index, so a merge re-scores only
-// pairs that can still be merged.
+// trainer does), so the table stays free of duplicates.
 #ifndef WORDMILL_TOKENIZERS_PAIR_MERGER_H_
 #define WORDMILL_TOKENIZERS_PAIR_MERGER_H_
 
@@ -37,14 +38,17 @@ enum class MergeScore { kPairCount, kWordPiece };
 struct PairMergerOptions {
   MergeScore score = MergeScore::kPairCount;
   size_t target_symbols = 0;  // stop when the symbol table has this many entries
-  // Only pairs seen at least this many times are merged. When none is left before the table
-  // is full, the threshold is halved (never below final_min_pair_count) and the merging goes
-  // on: WordPiece starts high so that its first merges are frequent pairs (its score alone
-  // prefers rare ones) and still fills the table. final_min_pair_count 0: min_pair_count (a
-  // fixed threshold).
   int64_t min_pair_count = 2;
+  // WordPiece only: when no pair is left at min_pair_count before target_symbols is reached,
+  // the minimum is halved, down to this (0: no lowering). The result equals training with the
+  // fixed minimum, then continuing from there with each lower one.
   int64_t final_min_pair_count = 0;
 };
+
+// The minimum pair count of `spec` (0 is automatic: 2 for BPE; for WordPiece 4 total_count /
+// vocab_size, at least 2) and the lowest one for WordPiece's halving (2 when automatic, else
+// none). total_count: the word count of the corpus.
+PairMergerOptions MinPairCounts(const SubwordSpec& spec, int64_t total_count);
 
 // Runs the merges. *symbols is the initial table (strings unique); merged symbols are appended.
 // Returns the merges in order (result ids index *symbols).

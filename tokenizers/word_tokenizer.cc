@@ -131,111 +131,21 @@ void WordTokenizer::BuildByteTables() {
       const utf8proc_ssize_t n = utf8proc_decompose_char(
           c, mapped, 4, static_cast<utf8proc_option_t>(utf8proc_options_), &boundclass);
       const bool single_ascii = n == 1 && mapped[0] < 0x80 && IsWordCodepoint(mapped[0]);
-      byte_class_[c] = single_ascii ? kWord : kNonAscii;
-      if (!single_ascii) continue;
+      if (!single_ascii) {
+        byte_class_[c] = kNonAscii;
+        continue;
+      }
       const bool fold = spec_.fold_digits() && category == UTF8PROC_CATEGORY_ND;
       byte_map_[c] = fold ? '0' : static_cast<char>(mapped[0]);
+      byte_class_[c] = byte_map_[c] == static_cast<char>(c) ? kWord : kWordFolded;
     }
   }
 }
 
 void WordTokenizer::Tokenize(absl::string_view text, TokenList* out) {
   out->clear();
-  std::string& bytes = out->bytes();
-  bytes.reserve(text.size());  // ASCII text never grows when folded
-  const char* p = text.data();
-  const char* const end = p + text.size();
-  const char* ascii_begin = p;  // where the fast path last (re)started
-  int64_t tokens = 0, long_tokens = 0;
-  while (p < end) {
-    const uint8_t cls = byte_class_[static_cast<uint8_t>(*p)];
-    if (cls != kWord) {
-      if (cls != kNonAscii) {
-        ++p;
-        continue;
-      }
-      // Start at the punctuation character before, if any: normalization may combine it with
-      // what follows (= and U+0338 compose to U+2260).
-      const uint8_t before =
-          p > ascii_begin ? byte_class_[static_cast<uint8_t>(p[-1])] : uint8_t{kBoundary};
-      if (const char* q = TokenizeHangulWord(p, end, out); q != nullptr) {
-        p = ascii_begin = q;
-        continue;
-      }
-      const bool punct_before = before == kSeparator || before == kInnerPunct;
-      p = ascii_begin = TokenizeUnicodeRun(punct_before ? p - 1 : p, end, out);
-      continue;
-    }
-    // A word: letters and digits, joined by single inner punctuation characters if enabled.
-    // Its extent is found first, then its folded bytes are written in one pass.
-    const char* q = p;
-    for (;;) {
-      while (q < end && byte_class_[static_cast<uint8_t>(*q)] == kWord) ++q;
-      if (q + 1 < end && byte_class_[static_cast<uint8_t>(*q)] == kInnerPunct &&
-          byte_class_[static_cast<uint8_t>(q[1])] == kWord) {
-        ++q;
-        continue;
-      }
-      break;
-    }
-    // A non-ASCII character continuing the word sends the whole word to the Unicode path.
-    const char* next = q < end && byte_class_[static_cast<uint8_t>(*q)] == kInnerPunct ? q + 1 : q;
-    if (next < end && byte_class_[static_cast<uint8_t>(*next)] == kNonAscii) {
-      const char* hangul = TokenizeHangulWord(p, end, out);
-      p = ascii_begin = hangul != nullptr ? hangul : TokenizeUnicodeRun(p, end, out);
-      continue;
-    }
-    const size_t length = static_cast<size_t>(q - p);
-    if (length <= max_token_bytes_) {
-      const size_t token_begin = bytes.size();
-      bytes.resize(token_begin + length);
-      char* dest = &bytes[token_begin];
-      for (size_t i = 0; i < length; ++i) dest[i] = byte_map_[static_cast<uint8_t>(p[i])];
-      out->CloseToken();
-      ++tokens;
-    } else {
-      ++long_tokens;
-    }
-    p = q;
-  }
-  counters_.tokens += tokens;
-  counters_.long_tokens_dropped += long_tokens;
-}
-
-const char* WordTokenizer::TokenizeHangulWord(const char* begin, const char* end, TokenList* out) {
-  const auto* p = reinterpret_cast<const uint8_t*>(begin);
-  const auto* const stop = reinterpret_cast<const uint8_t*>(end);
-  while (p < stop) {
-    if (byte_class_[*p] == kWord) {
-      ++p;
-    } else if (*p >= 0xEA && *p <= 0xED && stop - p >= 3 && (p[1] & 0xC0) == 0x80 &&
-               (p[2] & 0xC0) == 0x80) {
-      const uint32_t cp = (*p & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
-      if (cp < 0xAC00 || cp > 0xD7A3) return nullptr;
-      p += 3;
-    } else {
-      break;
-    }
-  }
-  // What follows must not compose with the word or continue it: ASCII whitespace or
-  // punctuation, or nothing.
-  if (p < stop && byte_class_[*p] != kBoundary && byte_class_[*p] != kSeparator) return nullptr;
-  const size_t length = static_cast<size_t>(p - reinterpret_cast<const uint8_t*>(begin));
-  if (length > max_token_bytes_) {
-    ++counters_.long_tokens_dropped;
-  } else {
-    std::string& bytes = out->bytes();
-    const size_t token_begin = bytes.size();
-    bytes.resize(token_begin + length);
-    char* dest = &bytes[token_begin];
-    for (size_t i = 0; i < length; ++i) {
-      const auto c = static_cast<uint8_t>(begin[i]);
-      dest[i] = c < 0x80 ? byte_map_[c] : static_cast<char>(c);
-    }
-    out->CloseToken();
-    ++counters_.tokens;
-  }
-  return reinterpret_cast<const char*>(p);
+  out->bytes().reserve(text.size());  // ASCII text never grows when folded
+  ForEachToken(text, [out](absl::string_view token) { out->Add(token); });
 }
 
 const char* WordTokenizer::TokenizeUnicodeRun(const char* begin, const char* end, TokenList* out) {

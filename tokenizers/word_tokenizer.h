@@ -65,19 +65,29 @@ class WordTokenizer {
   // Lines above 4 GiB are not supported (callers cap lines far below that).
   void Tokenize(absl::string_view text, TokenList* out);
 
+  // Calls sink(absl::string_view token) for each token of `text`, in Tokenize's order, without
+  // building a list (the vocabulary counter's hot path). A token is a view of `text` itself
+  // when it needs no folding, else of a reused buffer: valid only during the call.
+  template <typename Sink>
+  void ForEachToken(absl::string_view text, Sink&& sink);
+
   const TokenizerCounters& counters() const { return counters_; }
   void ResetCounters() { counters_ = TokenizerCounters(); }
 
  private:
   // Classes of ASCII bytes on the fast path, derived once from utf8proc's categories so that
   // the fast path and the Unicode path agree on ASCII input.
+  // The word classes come last (class >= kWord); bit 0 of a word class marks a byte that
+  // folding changes, so OR-ing the classes of a word tells whether it needs a folded copy.
   enum ByteClass : uint8_t {
     kSeparator,   // punctuation and symbols: ends a token, does not end a run
     kBoundary,    // whitespace and control characters: ends a token and a run
-    kWord,        // letters and digits
     kInnerPunct,  // ' and - with keep_inner_punct
     kNonAscii,    // bytes >= 0x80: the run goes to the Unicode path
+    kWord,        // letters and digits that folding keeps as they are
+    kWordFolded,  // letters and digits that folding changes (upper case; digits with fold_digits)
   };
+  static_assert((kWord & 1) == 0 && kWordFolded == (kWord | 1), "see ByteClass");
 
   void BuildByteTables();
   // Tokenizes the run that holds a non-ASCII byte, from `begin` (the start of the token in
@@ -86,9 +96,11 @@ class WordTokenizer {
   const char* TokenizeUnicodeRun(const char* begin, const char* end, TokenList* out);
   // The fast path of a word of ASCII word characters and precomposed Hangul syllables
   // (U+AC00-U+D7A3, which every normalization and case folding leave alone) that ends at ASCII
-  // whitespace, ASCII punctuation (other than kept inner punctuation) or `end`: adds it (as the
-  // Unicode path would) and returns where it ends, or returns nullptr when the word is not such.
-  const char* TokenizeHangulWord(const char* begin, const char* end, TokenList* out);
+  // whitespace, ASCII punctuation (other than kept inner punctuation) or `end`: passes it to
+  // sink (as the Unicode path would) and returns where it ends, or returns nullptr when the
+  // word is not such.
+  template <typename Sink>
+  const char* HangulWordTokens(const char* begin, const char* end, Sink& sink);
   // Copies the run into valid_ with invalid UTF-8 replaced or dropped (and counted); returns
   // the position after the whitespace or control character that ends the run (or `end`).
   // A run over 1 MiB is cut before an ASCII punctuation character and the position of that
@@ -97,6 +109,9 @@ class WordTokenizer {
   const char* RepairRun(const char* begin, const char* end);
   // The last kSeparator byte in [begin, end), or null.
   const uint8_t* LastSeparator(const uint8_t* begin, const uint8_t* end) const;
+  // TokenizeUnicodeRun into unicode_tokens_, then passes each token to sink.
+  template <typename Sink>
+  const char* UnicodeRunTokens(const char* begin, const char* end, Sink& sink);
   // Decodes and normalizes valid_ into codepoints_; returns the number of code points.
   size_t NormalizeRun();
   // Splits the first `count` code points of codepoints_ into tokens.
@@ -113,7 +128,125 @@ class WordTokenizer {
   std::string valid_;                // the current run after UTF-8 repair
   std::vector<int32_t> codepoints_;  // normalization buffer (reused)
   std::string token_;                // the token being built (reused)
+  std::string folded_;               // a folded ASCII token (reused)
+  TokenList unicode_tokens_;         // the tokens of one Unicode run (reused)
 };
+
+template <typename Sink>
+const char* WordTokenizer::UnicodeRunTokens(const char* begin, const char* end, Sink& sink) {
+  unicode_tokens_.clear();
+  const char* next = TokenizeUnicodeRun(begin, end, &unicode_tokens_);
+  for (size_t i = 0; i < unicode_tokens_.size(); ++i) sink(unicode_tokens_[i]);
+  return next;
+}
+
+template <typename Sink>
+const char* WordTokenizer::HangulWordTokens(const char* begin, const char* end, Sink& sink) {
+  const auto* p = reinterpret_cast<const uint8_t*>(begin);
+  const auto* const stop = reinterpret_cast<const uint8_t*>(end);
+  uint8_t seen = 0;  // the OR of the ASCII word bytes' classes
+  while (p < stop) {
+    const uint8_t cls = byte_class_[*p];
+    if (cls >= kWord) {
+      seen |= cls;
+      ++p;
+    } else if (*p >= 0xEA && *p <= 0xED && stop - p >= 3 && (p[1] & 0xC0) == 0x80 &&
+               (p[2] & 0xC0) == 0x80) {
+      const uint32_t cp = (*p & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
+      if (cp < 0xAC00 || cp > 0xD7A3) return nullptr;
+      p += 3;
+    } else {
+      break;
+    }
+  }
+  // What follows must not compose with the word or continue it: ASCII whitespace or
+  // punctuation, or nothing.
+  if (p < stop && byte_class_[*p] != kBoundary && byte_class_[*p] != kSeparator) return nullptr;
+  const size_t length = static_cast<size_t>(reinterpret_cast<const char*>(p) - begin);
+  if (length > max_token_bytes_) {
+    ++counters_.long_tokens_dropped;
+  } else if ((seen & 1) == 0) {
+    sink(absl::string_view(begin, length));
+    ++counters_.tokens;
+  } else {
+    if (folded_.size() < length) folded_.resize(length);
+    char* dest = &folded_[0];
+    for (size_t i = 0; i < length; ++i) {
+      const auto c = static_cast<uint8_t>(begin[i]);
+      dest[i] = c < 0x80 ? byte_map_[c] : static_cast<char>(c);
+    }
+    sink(absl::string_view(dest, length));
+    ++counters_.tokens;
+  }
+  return reinterpret_cast<const char*>(p);
+}
+
+template <typename Sink>
+void WordTokenizer::ForEachToken(absl::string_view text, Sink&& sink) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  const char* ascii_begin = p;  // where the fast path last (re)started
+  int64_t tokens = 0, long_tokens = 0;
+  while (p < end) {
+    uint8_t cls = byte_class_[static_cast<uint8_t>(*p)];
+    if (cls < kWord) {
+      if (cls != kNonAscii) {
+        ++p;
+        continue;
+      }
+      // Start at the punctuation character before, if any: normalization may combine it with
+      // what follows (= and U+0338 compose to U+2260).
+      const uint8_t before =
+          p > ascii_begin ? byte_class_[static_cast<uint8_t>(p[-1])] : uint8_t{kBoundary};
+      if (const char* q = HangulWordTokens(p, end, sink); q != nullptr) {
+        p = ascii_begin = q;
+        continue;
+      }
+      const bool punct_before = before == kSeparator || before == kInnerPunct;
+      p = ascii_begin = UnicodeRunTokens(punct_before ? p - 1 : p, end, sink);
+      continue;
+    }
+    // A word: letters and digits, joined by single inner punctuation characters if enabled.
+    // Its extent is found first (cls ends as the class of *q when q < end), then it is passed
+    // on as it stands or folded in one pass.
+    const char* q = p;
+    uint8_t seen = 0;  // the OR of the word bytes' classes
+    for (;;) {
+      while (q < end && (cls = byte_class_[static_cast<uint8_t>(*q)]) >= kWord) {
+        seen |= cls;
+        ++q;
+      }
+      if (q + 1 < end && cls == kInnerPunct && byte_class_[static_cast<uint8_t>(q[1])] >= kWord) {
+        ++q;
+        continue;
+      }
+      break;
+    }
+    // A non-ASCII character continuing the word sends the whole word to the Unicode path.
+    const char* next = q < end && cls == kInnerPunct ? q + 1 : q;
+    if (next < end && byte_class_[static_cast<uint8_t>(*next)] == kNonAscii) {
+      const char* hangul = HangulWordTokens(p, end, sink);
+      p = ascii_begin = hangul != nullptr ? hangul : UnicodeRunTokens(p, end, sink);
+      continue;
+    }
+    const size_t length = static_cast<size_t>(q - p);
+    if (length > max_token_bytes_) {
+      ++long_tokens;
+    } else if ((seen & 1) == 0) {
+      sink(absl::string_view(p, length));
+      ++tokens;
+    } else {
+      if (folded_.size() < length) folded_.resize(length);
+      char* dest = &folded_[0];
+      for (size_t i = 0; i < length; ++i) dest[i] = byte_map_[static_cast<uint8_t>(p[i])];
+      sink(absl::string_view(dest, length));
+      ++tokens;
+    }
+    p = q;
+  }
+  counters_.tokens += tokens;
+  counters_.long_tokens_dropped += long_tokens;
+}
 
 }  // namespace wordmill
 

@@ -78,11 +78,6 @@ absl::StatusOr<std::unique_ptr<SubwordEncoder>> WordPieceModel::NewEncoder(doubl
 
 }  // namespace
 
-int64_t WordPieceMinPairCount(const SubwordSpec& spec, int64_t word_occurrences) {
-  if (spec.min_pair_count() > 0) return spec.min_pair_count();
-  return std::max<int64_t>(2, word_occurrences / (3 * std::max<int64_t>(1, spec.vocab_size())));
-}
-
 absl::StatusOr<std::unique_ptr<SubwordModel>> TrainWordPieceModel(const SubwordSpec& spec,
                                                                   const TokenizerSpec& tokenizer,
                                                                   WordCounts words) {
@@ -136,12 +131,9 @@ absl::StatusOr<std::unique_ptr<SubwordModel>> TrainWordPieceModel(const SubwordS
   words.clear();
   words.shrink_to_fit();
 
-  PairMergerOptions options;
+  PairMergerOptions options = MinPairCounts(spec, data.training_tokens);
   options.score = MergeScore::kWordPiece;
   options.target_symbols = static_cast<size_t>(spec.vocab_size()) - specials;
-  options.min_pair_count = WordPieceMinPairCount(spec, data.training_tokens);
-  // The default starts there and halves down to 2 if the table is not full yet.
-  options.final_min_pair_count = spec.min_pair_count() > 0 ? spec.min_pair_count() : 2;
   LearnMerges(std::move(merge_words), options, &symbols);  // WordPiece keeps only the pieces
   for (std::string& s : symbols) data.pieces.push_back({std::move(s), 0.0, false});
   return CreateWordPieceModel(std::move(data));

@@ -10,7 +10,6 @@
 #ifndef WORDMILL_TOKENIZERS_WORDPIECE_MODEL_H_
 #define WORDMILL_TOKENIZERS_WORDPIECE_MODEL_H_
 
-#include <cstdint>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -19,11 +18,6 @@
 namespace wordmill {
 
 inline constexpr char kContinuationPrefix[] = "##";
-
-// The pair-count threshold WordPiece training starts with: spec.min_pair_count (then fixed), or
-// when that is 0, max(2, word_occurrences / (3 * vocab_size)), halved down to 2 while the
-// vocabulary is not full (see SubwordSpec.min_pair_count).
-int64_t WordPieceMinPairCount(const SubwordSpec& spec, int64_t word_occurrences);
 
 absl::StatusOr<std::unique_ptr<SubwordModel>> TrainWordPieceModel(const SubwordSpec& spec,
                                                                   const TokenizerSpec& tokenizer,

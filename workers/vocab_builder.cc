@@ -96,14 +96,13 @@ class RankCounter {
  private:
   void Work(size_t t) {
     WordTokenizer tokenizer(spec_.tokenizer());
-    TokenList tokens;
     WordCounter& counter = counters_[t];
     while (!failed_.load(std::memory_order_relaxed)) {
       const size_t index = next_unit_.fetch_add(1);
       if (index >= units_.size()) break;
       const WorkUnit& unit = units_[index];
       absl::Status status =
-          CountUnit(files_[unit.file_index], unit, &tokenizer, &tokens, &counter, &totals_[t]);
+          CountUnit(files_[unit.file_index], unit, &tokenizer, &counter, &totals_[t]);
       if (!status.ok()) {
         std::lock_guard<std::mutex> lock(error_mutex_);
         if (first_error_.ok()) first_error_ = status;
@@ -114,17 +113,22 @@ class RankCounter {
   }
 
   absl::Status CountUnit(const InputFile& file, const WorkUnit& unit, WordTokenizer* tokenizer,
-                         TokenList* tokens, WordCounter* counter, LocalTotals* totals) {
-    return ForEachParagraph(
+                         WordCounter* counter, LocalTotals* totals) {
+    PipelinedWordCounter pipelined(counter);
+    absl::Status status = ForEachParagraph(
         file, unit, spec_.input(),
         [&](const Paragraph& paragraph) {
-          tokenizer->Tokenize(paragraph.text, tokens);
-          for (size_t i = 0; i < tokens->size(); ++i) counter->Add((*tokens)[i]);
-          progress_->tokens.fetch_add(static_cast<int64_t>(tokens->size()),
-                                      std::memory_order_relaxed);
+          int64_t count = 0;
+          tokenizer->ForEachToken(paragraph.text, [&pipelined, &count](absl::string_view token) {
+            pipelined.Add(token);
+            ++count;
+          });
+          progress_->tokens.fetch_add(count, std::memory_order_relaxed);
           return absl::OkStatus();
         },
         &totals->reader, &progress_->bytes);
+    pipelined.Flush();
+    return status;
   }
 
   const VocabCommand& spec_;

@@ -9,8 +9,7 @@ namespace {
 
 constexpr size_t kFirstBlock = size_t{64} << 10;
 constexpr size_t kMaxBlock = size_t{4} << 20;
-// flat_hash_map slot (string_view + int64) plus one control byte.
-constexpr int64_t kSlotBytes = sizeof(absl::string_view) + sizeof(int64_t) + 1;
+constexpr int64_t kSlotBytes = sizeof(WordTable::Entry);
 
 }  // namespace
 
@@ -35,9 +34,13 @@ absl::string_view WordCounter::Store(absl::string_view word) {
   return absl::string_view(dest, word.size());
 }
 
-void WordCounter::Insert(absl::string_view word, int64_t count) {
+WordKey WordCounter::KeyFor(absl::string_view word) {
+  return WordKey(WordKey::FitsInline(word) ? word : Store(word));
+}
+
+void WordCounter::Insert(absl::string_view word, size_t hash, int64_t count) {
   sketch_.Add(word);
-  table_.emplace(Store(word), count);
+  table_.Insert(KeyFor(word), hash, count);
   if (budget_bytes_ > 0 && memory_bytes() > budget_bytes_) Prune();
 }
 
@@ -51,7 +54,7 @@ void WordCounter::MergeFrom(WordCounter* other) {
 }
 
 void WordCounter::Clear() {
-  Table().swap(table_);
+  table_.Clear();
   blocks_.clear();
   block_used_ = block_size_ = 0;
   arena_bytes_ = 0;
@@ -71,7 +74,7 @@ void WordCounter::Prune() {
         removed_tokens += count;
       } else {
         survivors.emplace_back(word, count);
-        survivor_bytes += static_cast<int64_t>(word.size());
+        if (!WordKey::FitsInline(word)) survivor_bytes += static_cast<int64_t>(word.size());
       }
     }
     const int64_t estimate =
@@ -85,10 +88,10 @@ void WordCounter::Prune() {
     old_blocks.swap(blocks_);
     block_used_ = block_size_ = 0;
     arena_bytes_ = 0;
-    Table table;
-    table.reserve(survivors.size());
-    for (const auto& [word, count] : survivors) table.emplace(Store(word), count);
-    table_.swap(table);
+    WordTable table;
+    table.Reserve(survivors.size());
+    for (const auto& [word, count] : survivors) table.Insert(KeyFor(word), WordHash()(word), count);
+    table_.Swap(&table);
     prune_stats_.entries += removed;
     prune_stats_.tokens += removed_tokens;
     prune_stats_.threshold = threshold;
