@@ -81,30 +81,6 @@ double TokensPerWord(const SubwordModel& model, const Vocabulary& words) {
   return total > 0 ? tokens / total : 0;
 }
 
-// How often each word ends a line (paragraph), for Unigram's seed: SentencePiece builds it over
-// sentences, where a word's end is followed by the next word or by the end of the line, and the
-// word counts do not say which. Rank 0 reads the input once more for it (one thread), so the
-// model does not depend on the number of ranks.
-absl::StatusOr<LineEndCounts> CountLineEnds(const TokenizerTrainCommand& spec) {
-  absl::StatusOr<std::vector<InputFile>> files = ExpandInputs(spec.input());
-  if (!files.ok()) return files.status();
-  WordTokenizer tokenizer(spec.tokenizer());
-  TokenList words;
-  LineEndCounts ends;
-  for (size_t i = 0; i < files->size(); ++i) {
-    WorkUnit unit;
-    unit.file_index = static_cast<int>(i);
-    unit.end = (*files)[i].size;
-    absl::Status s = ForEachParagraph((*files)[i], unit, spec.input(), [&](const Paragraph& p) {
-      tokenizer.Tokenize(p.text, &words);
-      if (!words.empty()) ++ends[std::string(words[words.size() - 1])];
-      return absl::OkStatus();
-    });
-    if (!s.ok()) return s;
-  }
-  return ends;
-}
-
 absl::Status Train(const TokenizerTrainCommand& spec, Communicator* comm) {
   const auto start = std::chrono::steady_clock::now();
   if (absl::Status s =
@@ -127,12 +103,8 @@ absl::Status Train(const TokenizerTrainCommand& spec, Communicator* comm) {
   WordCounts words;
   words.reserve(counted->vocab.size());
   for (const VocabWord& w : counted->vocab) words.emplace_back(w.word, w.count);
-  absl::StatusOr<LineEndCounts> line_ends = LineEndCounts();
-  if (spec.subword().model() == SUBWORD_UNIGRAM) line_ends = CountLineEnds(spec);
-  if (!line_ends.ok()) return comm->AgreeOk(line_ends.status());
-  absl::StatusOr<std::unique_ptr<SubwordModel>> model =
-      TrainSubwordModel(spec.subword(), spec.tokenizer(), std::move(words),
-                        ResolveThreads(spec.runtime(), *comm), &*line_ends);
+  absl::StatusOr<std::unique_ptr<SubwordModel>> model = TrainSubwordModel(
+      spec.subword(), spec.tokenizer(), std::move(words), ResolveThreads(spec.runtime(), *comm));
   const double train_seconds = SecondsSince(train_start);
   const std::string model_path = absl::StrCat(spec.output_dir(), "/", kModelFile);
   const std::string vocab_path = absl::StrCat(spec.output_dir(), "/", kVocabFile);

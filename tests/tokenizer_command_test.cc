@@ -59,43 +59,6 @@ class TokenizerCommandTest : public ::testing::Test {
   TempDir dir_;
 };
 
-// Unigram's seed, as SentencePiece's over sentences: a word that starts no longer word is seeded
-// whole when some of its occurrences end a line and some do not. Both corpora have the same
-// word counts; in the first "cd" and "xx" each end two lines and continue two, in the second
-// "cd" never ends a line and "xx" always does.
-TEST(TokenizerTrainTest, UnigramSeedsTheWordsThatEndSomeLines) {
-  TempDir dir;
-  ASSERT_EQ(RunCommand("mkdir -p " + Quote(dir.File("a")) + " " + Quote(dir.File("b"))).exit_code,
-            0);
-  WriteFile(dir.File("a/text.txt"), "xx cd\ncd xx\nxx cd\ncd xx\n");
-  WriteFile(dir.File("b/text.txt"), "cd xx\ncd xx\ncd xx\ncd xx\n");
-  std::vector<std::vector<std::string>> vocabs;
-  for (const char* corpus : {"a", "b"}) {
-    const std::string out = dir.File(absl::StrCat("out_", corpus));
-    const testing::CommandResult r =
-        RunCommand(absl::StrCat(WordmillBin(), " tokenizer train --model unigram --vocab-size 20 ",
-                                "--output-dir ", Quote(out), " ", Quote(dir.File(corpus))));
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    vocabs.push_back(absl::StrSplit(ReadFile(out + "/vocab.txt"), '\n', absl::SkipEmpty()));
-  }
-  auto has = [](const std::vector<std::string>& v, const std::string& piece) {
-    return std::find(v.begin(), v.end(), piece) != v.end();
-  };
-  EXPECT_TRUE(has(vocabs[0],
-                  "\xE2\x96\x81"
-                  "cd"));
-  EXPECT_TRUE(has(vocabs[0],
-                  "\xE2\x96\x81"
-                  "xx"));
-  EXPECT_FALSE(has(vocabs[1],
-                   "\xE2\x96\x81"
-                   "cd"));
-  EXPECT_FALSE(has(vocabs[1],
-                   "\xE2\x96\x81"
-                   "xx"));
-  EXPECT_TRUE(has(vocabs[1], "c"));
-}
-
 TEST_F(TokenizerCommandTest, ModelsAreIdenticalForOneTwoAndThreeRanks) {
   for (const std::string flags :
        {"--model bpe --vocab-size 1500", "--model bpe --no-byte-level --vocab-size 3000",
