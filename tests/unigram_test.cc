@@ -220,6 +220,55 @@ TEST(UnigramTest, SampleEncodeIsReproducibleFromTheSeed) {
   EXPECT_TRUE(first.empty());
 }
 
+// PieceTrie::ForEachPrefix against brute force, with pieces and texts that mix 1-, 2-, 3- and
+// 4-byte characters, pieces that end inside a character (a hand-made model), overlong and
+// truncated sequences: the first-character table must give exactly the byte walk's answers.
+TEST(UnigramTest, PieceTrieFindsEveryPrefix) {
+  const std::vector<std::string> alphabet = {"a",
+                                             "b",
+                                             "\xC3\xA9",
+                                             "\xED\x95\x9C",
+                                             "\xED\x95\x9D",
+                                             "\xE2\x96\x81",
+                                             "\xF0\x9F\x98\x80",
+                                             "\xED",
+                                             "\xED\x95",
+                                             "\xC1\x81",
+                                             "\xE0\x81\x81",
+                                             "\x80"};
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 60; ++trial) {
+    std::vector<std::string> pieces;
+    for (int k = 0, m = 1 + rng() % 30; k < m; ++k) {
+      std::string piece;
+      for (int len = 1 + rng() % 3; len > 0; --len) {
+        // Pieces from the first 7 (whole characters) unless the trial allows partial ones.
+        piece += alphabet[rng() % (trial % 3 == 0 ? alphabet.size() : 7)];
+      }
+      pieces.push_back(piece);
+    }
+    const std::vector<std::string_view> views(pieces.begin(), pieces.end());
+    const PieceTrie trie(views);
+    for (int t = 0; t < 30; ++t) {
+      std::string text;
+      for (int len = 1 + rng() % 5; len > 0; --len) text += alphabet[rng() % alphabet.size()];
+      if (rng() % 4 == 0) text.pop_back();  // maybe a truncated character
+      std::vector<std::pair<std::string, size_t>> got, want;
+      trie.ForEachPrefix(text.data(), text.size(),
+                         [&](int id, size_t len) { got.emplace_back(pieces[id], len); });
+      for (size_t len = 1; len <= text.size(); ++len) {
+        for (const std::string& p : pieces) {
+          if (p == text.substr(0, len)) {
+            want.emplace_back(p, len);
+            break;
+          }
+        }
+      }
+      EXPECT_EQ(got, want) << "trial " << trial << " text " << testing::PrintToString(text);
+    }
+  }
+}
+
 // Code points of a valid UTF-8 string.
 std::vector<uint32_t> CodePoints(const std::string& s, std::vector<size_t>* starts) {
   std::vector<uint32_t> out;
@@ -235,14 +284,18 @@ std::vector<uint32_t> CodePoints(const std::string& s, std::vector<size_t>* star
   return out;
 }
 
-// The seed's suffix-array walk against brute force: every substring of 2..max characters
-// (obeying the script rule and avoiding the uncovered 'z') with its frequency (count x
-// occurrences, summed over the words) must be a prefix of a candidate of the same frequency,
-// and every candidate must be such a substring with exactly that frequency.
+// The seed's suffix-array walk against brute force. Every substring of 2..max characters
+// (obeying the script rule and avoiding the uncovered 'z') has a frequency (count x
+// occurrences, summed over the words) and a set of following characters (the end of a word
+// counting as one). The candidates must be exactly the substrings with two or more followers,
+// or with word_ends those followed by the end of a word, with their frequencies. With line-end
+// counts, the end of a word is two followers, as in SentencePiece's sentences: U+2581 (an
+// occurrence in mid-line) and the end of the line.
 TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
-  const std::vector<std::string> alphabet = {"a", "b", "\xED\x95\x9C", "1", "z", "\xE2\x96\x81"};
+  const std::vector<std::string> alphabet = {"a", "b", "\xED\x95\x9C", "\xED\x95\x9D",
+                                             "1", "z", "\xE2\x96\x81"};
   std::mt19937 rng(11);
-  for (int trial = 0; trial < 40; ++trial) {
+  for (int trial = 0; trial < 120; ++trial) {
     std::vector<std::string> word_storage;
     std::vector<int64_t> counts;
     for (int w = 0, words = 1 + rng() % 12; w < words; ++w) {
@@ -254,10 +307,16 @@ TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
     const std::vector<std::string_view> words(word_storage.begin(), word_storage.end());
     const int max_chars = 2 + trial % 4;
     const bool split = trial % 2 == 0;
-    const auto found = unigram_internal::FindSeedCandidates(words, counts, max_chars, split, {'z'});
+    const bool word_ends = trial % 4 < 2;
+    const bool with_line_ends = trial % 3 == 0;
+    std::vector<int64_t> line_ends;
+    for (const int64_t c : counts) line_ends.push_back(static_cast<int64_t>(rng() % (c + 1)));
+    const auto found = unigram_internal::FindSeedCandidates(
+        words, counts, max_chars, split, {'z'}, word_ends, with_line_ends ? &line_ends : nullptr);
     ASSERT_TRUE(found.ok()) << found.status();
 
     std::map<std::string, int64_t> brute;
+    std::map<std::string, std::set<uint32_t>> followers;  // 0: the end of the word
     for (size_t w = 0; w < words.size(); ++w) {
       std::vector<size_t> starts;
       const std::vector<uint32_t> cps = CodePoints(word_storage[w], &starts);
@@ -272,7 +331,16 @@ TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
             script = sc;
           }
           if (j > i) {
-            brute[word_storage[w].substr(starts[i], starts[j + 1] - starts[i])] += counts[w];
+            const std::string sub = word_storage[w].substr(starts[i], starts[j + 1] - starts[i]);
+            brute[sub] += counts[w];
+            if (j + 1 < cps.size()) {
+              followers[sub].insert(cps[j + 1]);
+            } else if (!with_line_ends) {
+              followers[sub].insert(0);
+            } else {
+              if (line_ends[w] < counts[w]) followers[sub].insert(0x110000);  // mid-line
+              if (line_ends[w] > 0) followers[sub].insert(0x110001);          // end of line
+            }
           }
         }
       }
@@ -284,13 +352,13 @@ TEST(UnigramTest, SeedCandidatesMatchBruteForce) {
       ASSERT_TRUE(brute.count(piece)) << "not a valid substring: " << piece;
       EXPECT_EQ(c.freq, brute[piece]) << piece;
     }
+    std::map<std::string, int64_t> branching;
     for (const auto& [sub, freq] : brute) {
-      bool covered = false;
-      for (auto it = got.lower_bound(sub); it != got.end() && it->first.rfind(sub, 0) == 0; ++it) {
-        covered |= it->second == freq;
+      if (followers[sub].size() >= 2 || (word_ends && !with_line_ends && followers[sub].count(0))) {
+        branching[sub] = freq;
       }
-      EXPECT_TRUE(covered) << "trial " << trial << ": no candidate extends " << sub;
     }
+    EXPECT_EQ(got, branching) << "trial " << trial;
   }
 }
 
@@ -471,6 +539,55 @@ TEST(UnigramTest, SplitByScript) {
   EXPECT_TRUE(
       ByPiece(*whole).count("\xE2\x96\x81"
                             "2015년"));
+}
+
+// U+2581 and `word`.
+std::string Marked(const std::string& word) { return "\xE2\x96\x81" + word; }
+
+// ▁ab (followed by the end of a word and by "x"), ▁cd (followed by the end of its word only).
+WordCounts AbCdCorpus() { return {{Marked("ab"), 100}, {Marked("cd"), 100}, {Marked("abx"), 1}}; }
+
+// The seed, as SentencePiece: "▁ab" is a branching substring, seeded and, being frequent, kept;
+// "▁cd" (as frequent) is always followed by the end of its word, so only seed_word_ends (the
+// default) seeds it.
+TEST(UnigramTest, SeedBranchingSubstringsAndWordEnds) {
+  UnigramTrainOptions options;
+  options.vocab_size = 12;
+  options.seed_word_ends = false;
+  const auto branching = TrainUnigram(AbCdCorpus(), options);
+  ASSERT_TRUE(branching.ok()) << branching.status();
+  const auto pieces = ByPiece(*branching);
+  EXPECT_TRUE(pieces.count(Marked("ab")));
+  EXPECT_FALSE(pieces.count(Marked("cd")));
+  EXPECT_FALSE(pieces.count("cd"));
+  EXPECT_FALSE(pieces.count(Marked("abx")));
+  options.seed_word_ends = true;
+  const auto ends = TrainUnigram(AbCdCorpus(), options);
+  ASSERT_TRUE(ends.ok()) << ends.status();
+  EXPECT_TRUE(ByPiece(*ends).count(Marked("ab")));
+  EXPECT_TRUE(ByPiece(*ends).count(Marked("cd")));
+}
+
+// With line-end counts, as SentencePiece over sentences: "▁cd" is seeded whole when some of its
+// occurrences end a line and some do not, not when none or all do; "▁ab" also starts "▁abx".
+TEST(UnigramTest, SeedWordEndsFromLineEnds) {
+  const WordCounts words = AbCdCorpus();
+  UnigramTrainOptions options;
+  options.vocab_size = 12;
+  for (const int64_t cd_ends : {0, 3, 100}) {
+    const std::vector<int64_t> line_ends = {0, cd_ends, 0};
+    const auto pieces = TrainUnigram(words, options, &line_ends);
+    ASSERT_TRUE(pieces.ok()) << pieces.status();
+    EXPECT_TRUE(ByPiece(*pieces).count(Marked("ab"))) << cd_ends;
+    EXPECT_EQ(ByPiece(*pieces).count(Marked("cd")), cd_ends == 3 ? 1u : 0u) << cd_ends;
+  }
+  const std::vector<int64_t> too_many = {0, 101, 0};
+  const auto bad = TrainUnigram(words, options, &too_many);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("word 1"), std::string::npos) << bad.status();
+  const std::vector<int64_t> short_list = {0, 1};
+  EXPECT_EQ(TrainUnigram(words, options, &short_list).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(UnigramTest, CharacterCoverageLeavesRareCharactersUnknown) {

@@ -215,6 +215,54 @@ TEST(WordTokenizerTest, KoreanSentence) {
   EXPECT_EQ(Tokenize("\u1112\u1161\u11AB"), (Tokens{"한"}));
 }
 
+// The Hangul fast path (precomposed syllables with ASCII word characters) against the Unicode
+// path: the same text with every syllable written as conjoining jamo (which NFC and NFKC
+// compose back, and which the fast path never takes) must give the same tokens, whatever
+// follows the syllables (combining jamo and marks that compose with them, other scripts, inner
+// punctuation, invalid bytes, long words).
+TEST(WordTokenizerTest, HangulFastPathMatchesTheUnicodePath) {
+  // {precomposed, decomposed}
+  const std::vector<std::pair<std::string, std::string>> parts = {
+      {"\uD55C", "\u1112\u1161\u11AB"},  // 한
+      {"\uAC00", "\u1100\u1161"},        // 가 (LV: composes with a following T jamo)
+      {"\uD7A3", "\u1112\u1175\u11C2"},  // 힣, the last syllable
+      {"\u11A8", "\u11A8"},              // a trailing consonant jamo
+      {"\u302E", "\u302E"},              // a Hangul tone mark (Mc)
+      {"\uD7FF", "\uD7FF"},              // past the syllables
+      {"\u4E2D", "\u4E2D"},
+      {"\u00E9", "\u00E9"},
+      {"A", "A"},
+      {"b", "b"},
+      {"7", "7"},
+      {" ", " "},
+      {".", "."},
+      {"-", "-"},
+      {"'", "'"},
+      {"\n", "\n"},
+      {"\xEA", "\xEA"}};
+  std::mt19937 rng(3);
+  for (int trial = 0; trial < 400; ++trial) {
+    std::string composed, decomposed;
+    for (int k = 1 + rng() % 12; k > 0; --k) {
+      // Mostly syllables and ASCII letters, so that long words occur.
+      const auto& part = parts[rng() % 2 ? rng() % 3 : rng() % parts.size()];
+      composed += part.first;
+      decomposed += part.second;
+    }
+    TokenizerSpec spec =
+        SpecWith(trial % 3 == 0 ? NORMALIZATION_NFC : NORMALIZATION_NFKC, trial % 2 == 0);
+    spec.set_keep_inner_punct(trial % 5 == 0);
+    spec.set_fold_digits(trial % 7 == 0);
+    if (trial % 4 == 0) spec.set_max_token_bytes(9);
+    WordTokenizer fast(spec), reference(spec);
+    EXPECT_EQ(Tokenize(fast, composed), Tokenize(reference, decomposed))
+        << "trial " << trial << ": " << ::testing::PrintToString(composed);
+    EXPECT_EQ(fast.counters().tokens, reference.counters().tokens) << trial;
+    EXPECT_EQ(fast.counters().long_tokens_dropped, reference.counters().long_tokens_dropped)
+        << trial;
+  }
+}
+
 TEST(WordTokenizerTest, KeepInnerPunct) {
   const std::string input =
       "Don't state-of-the-art rock\u2019n\u2019roll 'quoted' -dash- a--b a''b L'\u00e9t\u00e9 "

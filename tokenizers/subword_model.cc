@@ -127,7 +127,8 @@ absl::Status SubwordModel::Decode(absl::Span<const uint32_t> ids, std::string* t
 
 absl::StatusOr<std::unique_ptr<SubwordModel>> TrainSubwordModel(const SubwordSpec& spec,
                                                                 const TokenizerSpec& tokenizer,
-                                                                WordCounts words, int threads) {
+                                                                WordCounts words, int threads,
+                                                                const LineEndCounts* line_ends) {
   if (words.empty()) {
     return absl::InvalidArgumentError("the corpus has no words: nothing to train a tokenizer on");
   }
@@ -151,7 +152,7 @@ absl::StatusOr<std::unique_ptr<SubwordModel>> TrainSubwordModel(const SubwordSpe
     case SUBWORD_WORDPIECE:
       return TrainWordPieceModel(spec, tokenizer, std::move(words));
     case SUBWORD_UNIGRAM:
-      return TrainUnigramModel(spec, tokenizer, std::move(words), threads);
+      return TrainUnigramModel(spec, tokenizer, std::move(words), threads, line_ends);
   }
   return absl::InvalidArgumentError("unknown subword model type");
 }

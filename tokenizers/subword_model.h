@@ -33,6 +33,8 @@ namespace wordmill {
 
 // Words and their corpus counts, as the vocabulary stage produces them.
 using WordCounts = std::vector<std::pair<std::string, int64_t>>;
+// Of some words, how many of their occurrences end a line (paragraph); Unigram's seed uses it.
+using LineEndCounts = absl::flat_hash_map<std::string, int64_t>;
 
 struct SubwordPiece {
   std::string piece;  // as the model stores it (with `</w>`, `##` or U+2581 markers)
@@ -117,10 +119,11 @@ std::vector<std::string> SpecialTokens(const SubwordSpec& spec);
 // model adds its own boundary markers). Deterministic: the same counts (in any order) give
 // the same model. A vocab_size smaller than the special tokens plus the base alphabet, an
 // empty corpus, or (character models) invalid UTF-8 is InvalidArgument. `threads`: Unigram's
-// training threads (the result does not depend on them).
-absl::StatusOr<std::unique_ptr<SubwordModel>> TrainSubwordModel(const SubwordSpec& spec,
-                                                                const TokenizerSpec& tokenizer,
-                                                                WordCounts words, int threads = 1);
+// training threads (the result does not depend on them). `line_ends` (optional; Unigram only,
+// see TrainUnigram's line_end_counts): the line-final occurrences of the words, absent = 0.
+absl::StatusOr<std::unique_ptr<SubwordModel>> TrainSubwordModel(
+    const SubwordSpec& spec, const TokenizerSpec& tokenizer, WordCounts words, int threads = 1,
+    const LineEndCounts* line_ends = nullptr);
 
 // Builds the model of `data` (from a model file); inconsistent data is DataLoss.
 absl::StatusOr<std::unique_ptr<SubwordModel>> CreateSubwordModel(SubwordModelData data);

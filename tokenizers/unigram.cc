@@ -107,6 +107,44 @@ PieceTrie::PieceTrie(const std::vector<std::string_view>& pieces) {
     std::abort();
   }
   empty_ = false;
+  // The first-character table: walk each code point's UTF-8 bytes from the root.
+  const auto* units = static_cast<const int*>(trie_.array());
+  first_char_node_.assign(kTableSize, kNoPath);
+  for (uint32_t c = 0; c < kTableSize; ++c) {
+    unsigned char buf[3];
+    int len;
+    if (c < 0x80) {
+      buf[0] = static_cast<unsigned char>(c);
+      len = 1;
+    } else if (c < 0x800) {
+      buf[0] = static_cast<unsigned char>(0xC0 | c >> 6);
+      buf[1] = static_cast<unsigned char>(0x80 | (c & 0x3F));
+      len = 2;
+    } else {
+      buf[0] = static_cast<unsigned char>(0xE0 | c >> 12);
+      buf[1] = static_cast<unsigned char>(0x80 | (c >> 6 & 0x3F));
+      buf[2] = static_cast<unsigned char>(0x80 | (c & 0x3F));
+      len = 3;
+    }
+    int b = units[0];
+    int32_t node = b;
+    for (int k = 0; k < len; ++k) {
+      // A piece ending inside the character (possible only in a hand-made model): byte walk.
+      if (k > 0 && static_cast<unsigned>(b) == static_cast<unsigned>(units[2 * b + 1]) &&
+          units[2 * b] < 0) {
+        node = kWalkBytes;
+        break;
+      }
+      const unsigned p = static_cast<unsigned>(b) + buf[k] + 1;
+      if (static_cast<unsigned>(b) != static_cast<unsigned>(units[2 * p + 1])) {
+        node = kNoPath;
+        break;
+      }
+      b = units[2 * p];
+      node = b;
+    }
+    first_char_node_[c] = node;
+  }
 }
 
 UnigramModel::UnigramModel(std::vector<UnigramPiece> pieces, double unk_log_prob)

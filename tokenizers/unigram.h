@@ -41,6 +41,14 @@ struct UnigramTrainOptions {
   // a piece never mixes writing systems, nor digits with letters (so no "▁2015년"), apart from
   // a leading U+2581 and combining marks. Off: any substring of a word can be a piece.
   bool split_by_script = true;
+  // The seed, as SentencePiece: the substrings at branching nodes of the suffix tree, i.e.
+  // followed by at least two different characters, whose whole label is a valid piece (no
+  // truncation). SentencePiece builds the tree over sentences, where the end of a word is
+  // followed by U+2581 or by the end of the line; word counts do not say which words end lines,
+  // so with seed_word_ends the end of a word counts as branching (as if every word also ended
+  // a line: whole words seed). False: the end of a word is one character like any other, so a
+  // word that starts no longer word (such as "▁및") is never seeded whole.
+  bool seed_word_ends = true;
 };
 
 // word_counts: pre-tokenized "words" exactly as they will be segmented (the caller adds any
@@ -49,9 +57,14 @@ struct UnigramTrainOptions {
 // ordered by log_prob descending (ties by bytes). Deterministic for the same input, whatever
 // `threads` is. Errors (InvalidArgument): invalid UTF-8 or a negative count (naming the word
 // index), no characters at all, vocab_size smaller than the required alphabet, bad options.
+// line_end_counts (optional, parallel to word_counts): how many of each word's occurrences end
+// a line (paragraph). Given, the seed treats the end of a word as SentencePiece's sentence-level
+// suffix tree does: followed by U+2581 (the next word) or by the end of the line, so a
+// substring that ends words is branching there only when some of those occurrences end a line
+// and some do not (seed_word_ends is then not used). A count above the word's count is an error.
 absl::StatusOr<std::vector<UnigramPiece>> TrainUnigram(
     const std::vector<std::pair<std::string, int64_t>>& word_counts,
-    const UnigramTrainOptions& options);
+    const UnigramTrainOptions& options, const std::vector<int64_t>* line_end_counts = nullptr);
 
 // Prefix lookup of pieces: a double-array trie (Darts) over the piece strings.
 class PieceTrie {
@@ -66,9 +79,18 @@ class PieceTrie {
   size_t max_piece_bytes() const { return max_piece_bytes_; }
 
  private:
+  // Trie node after the UTF-8 bytes of a code point below 0x10000 from the root, so that the
+  // first character of a walk costs one lookup instead of up to three dependent ones: kNoPath
+  // when no piece starts with it, kWalkBytes when some piece ends inside it (then the walk goes
+  // byte by byte).
+  static constexpr int32_t kNoPath = -1;
+  static constexpr int32_t kWalkBytes = -2;
+  static constexpr uint32_t kTableSize = 0x10000;
+
   Darts::DoubleArray trie_;
   bool empty_ = true;
   size_t max_piece_bytes_ = 0;
+  std::vector<int32_t> first_char_node_;  // by code point, kTableSize entries
 };
 
 class UnigramModel {
@@ -113,11 +135,13 @@ constexpr int kScriptCommon = -2;
 int ScriptClass(uint32_t code_point);
 
 // The seed candidates of TrainUnigram. `text` is the words joined by 0xFF (a byte UTF-8 never
-// uses); for every node of its suffix tree, the candidate is the node's longest valid piece
-// (2 to max_piece_chars characters within one word, none of them in `uncovered` (sorted), and
-// with split_by_script the script rule), when that is longer than the parent node's depth,
-// with its frequency: the summed counts of the words at its occurrences. Every valid substring
-// of the words is a prefix of a candidate with the same frequency.
+// uses). A valid piece has 2 to max_piece_chars characters within one word, none of them in
+// `uncovered` (sorted), and with split_by_script obeys the script rule. Its frequency is the
+// summed counts of the words at its occurrences. The candidates are exactly the valid
+// substrings followed by at least two different characters (the end of a word counting as one)
+// or, with word_ends, that end a word somewhere. With line_ends (parallel to words: occurrences
+// that end a line), the end of a word is instead one of two characters, U+2581 (an occurrence
+// in mid-line) or the end of the line, as in SentencePiece's suffix tree over sentences.
 struct SeedCandidate {
   uint32_t pos;
   uint32_t len;
@@ -132,17 +156,49 @@ struct SeedCandidates {
 absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_view>& words,
                                                   const std::vector<int64_t>& counts,
                                                   int max_piece_chars, bool split_by_script,
-                                                  const std::vector<uint32_t>& uncovered);
+                                                  const std::vector<uint32_t>& uncovered,
+                                                  bool word_ends,
+                                                  const std::vector<int64_t>* line_ends = nullptr);
 
 }  // namespace unigram_internal
 
 template <typename F>
 void PieceTrie::ForEachPrefix(const char* text, size_t size, F&& f) const {
-  if (empty_) return;
+  if (empty_ || size == 0) return;
   // Darts' commonPrefixSearch, unrolled so that there is no result buffer to size.
   const auto* units = static_cast<const int*>(trie_.array());  // {base, check} pairs
+  const auto* u = reinterpret_cast<const unsigned char*>(text);
   int b = units[0];
-  for (size_t i = 0; i < size; ++i) {
+  size_t i = 0;
+  // The first character through the table when it is well-formed 1-3-byte UTF-8 (not
+  // overlong, so its bytes are exactly those the table was built from).
+  uint32_t cp = kTableSize;
+  size_t cl = 0;
+  if (u[0] < 0x80) {
+    cp = u[0];
+    cl = 1;
+  } else if ((u[0] & 0xE0) == 0xC0) {
+    if (size >= 2 && (u[1] & 0xC0) == 0x80) {
+      cp = (u[0] & 0x1Fu) << 6 | (u[1] & 0x3Fu);
+      cl = 2;
+      if (cp < 0x80) cp = kTableSize;
+    }
+  } else if ((u[0] & 0xF0) == 0xE0) {
+    if (size >= 3 && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80) {
+      cp = (u[0] & 0x0Fu) << 12 | (u[1] & 0x3Fu) << 6 | (u[2] & 0x3Fu);
+      cl = 3;
+      if (cp < 0x800) cp = kTableSize;
+    }
+  }
+  if (cp < kTableSize) {
+    const int32_t node = first_char_node_[cp];
+    if (node == kNoPath) return;
+    if (node != kWalkBytes) {
+      b = node;
+      i = cl;
+    }
+  }
+  for (; i < size; ++i) {
     const int n = units[2 * b];
     if (static_cast<unsigned>(b) == static_cast<unsigned>(units[2 * b + 1]) && n < 0) {
       f(-n - 1, i);

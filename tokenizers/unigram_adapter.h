@@ -14,9 +14,10 @@ namespace wordmill {
 
 inline constexpr char kWordBoundaryMarker[] = "\xE2\x96\x81";  // U+2581
 
-absl::StatusOr<std::unique_ptr<SubwordModel>> TrainUnigramModel(const SubwordSpec& spec,
-                                                                const TokenizerSpec& tokenizer,
-                                                                WordCounts words, int threads);
+// line_ends: see TrainSubwordModel.
+absl::StatusOr<std::unique_ptr<SubwordModel>> TrainUnigramModel(
+    const SubwordSpec& spec, const TokenizerSpec& tokenizer, WordCounts words, int threads,
+    const LineEndCounts* line_ends = nullptr);
 absl::StatusOr<std::unique_ptr<SubwordModel>> CreateUnigramModel(SubwordModelData data);
 
 }  // namespace wordmill

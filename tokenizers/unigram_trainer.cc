@@ -143,7 +143,9 @@ namespace unigram_internal {
 absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_view>& words,
                                                   const std::vector<int64_t>& counts,
                                                   int max_piece_chars, bool split_by_script,
-                                                  const std::vector<uint32_t>& uncovered) {
+                                                  const std::vector<uint32_t>& uncovered,
+                                                  bool word_ends,
+                                                  const std::vector<int64_t>* line_ends) {
   SeedCandidates result;
   std::string& text = result.text;
   size_t total_bytes = 0;
@@ -169,6 +171,18 @@ absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_
   // Weighted prefix sums in suffix-array order: freq of SA interval [l, r] = ps[r+1] - ps[l].
   std::vector<int64_t> ps(n + 1, 0);
   for (int32_t i = 0; i < n; ++i) ps[i + 1] = ps[i] + counts[word_at[sa[i]]];
+  // With line_ends: in SA order, how many positions lie in words seen in mid-line (mid) and at
+  // the end of a line (end).
+  std::vector<int32_t> mid, end;
+  if (line_ends != nullptr) {
+    mid.assign(n + 1, 0);
+    end.assign(n + 1, 0);
+    for (int32_t i = 0; i < n; ++i) {
+      const int32_t w = word_at[sa[i]];
+      mid[i + 1] = mid[i] + ((*line_ends)[w] < counts[w] ? 1 : 0);
+      end[i + 1] = end[i] + ((*line_ends)[w] > 0 ? 1 : 0);
+    }
+  }
   word_at = std::vector<int32_t>();
   // LCP (Kasai): lcp[i] = common prefix of suffixes sa[i-1] and sa[i]; reuse rank as lcp.
   std::vector<int32_t> lcp(n + 1, 0);
@@ -189,16 +203,32 @@ absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_
   }
 
   std::vector<SeedCandidate>& candidates = result.candidates;
-  // The longest valid piece starting at `pos` of at most `depth` bytes; adds it when it is
-  // longer than `parent_depth`.
-  auto consider = [&](int32_t pos, int32_t depth, int32_t parent_depth, int64_t freq) {
+  // The node's label from `pos`, `depth` bytes (up to the last character boundary within
+  // them: the branching is then inside the next character), or, with word_ends, up to the end
+  // of the word when the label reaches it; a candidate when it is a valid piece as a whole and
+  // longer than `parent_depth` (otherwise an ancestor proposes it, with its own frequency).
+  // [l, r): the node's suffix-array interval.
+  auto consider = [&](int32_t pos, int32_t depth, int32_t parent_depth, int32_t l, int32_t r) {
     if (bytes[pos] == kSeparator || (bytes[pos] & 0xC0) == 0x80) return;
     int32_t len = 0;
     int chars = 0;
     int script = kScriptAny;
-    while (chars < max_piece_chars && len < depth && bytes[pos + len] != kSeparator) {
+    bool whole = false;  // the label ends here
+    for (;;) {
+      if (len == depth) {
+        whole = true;
+        break;
+      }
+      if (bytes[pos + len] == kSeparator) {  // every occurrence ends a word
+        whole = line_ends != nullptr ? mid[r] > mid[l] && end[r] > end[l] : word_ends;
+        break;
+      }
       const int cl = Utf8CharLength(&text[pos + len], n - pos - len);
-      if (len + cl > depth) break;
+      if (len + cl > depth) {
+        whole = true;
+        break;
+      }
+      if (chars == max_piece_chars) break;
       const uint32_t c = DecodeChar(&bytes[pos + len], cl);
       if (!uncovered.empty() && std::binary_search(uncovered.begin(), uncovered.end(), c)) {
         break;  // an uncovered character ends every piece
@@ -214,8 +244,9 @@ absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_
       len += cl;
       ++chars;
     }
-    if (chars < 2 || len <= parent_depth) return;
-    candidates.push_back({static_cast<uint32_t>(pos), static_cast<uint32_t>(len), freq, chars});
+    if (chars < 2 || len <= parent_depth || !whole) return;
+    candidates.push_back(
+        {static_cast<uint32_t>(pos), static_cast<uint32_t>(len), ps[r] - ps[l], chars});
   };
   // Internal nodes: lcp-intervals, bottom-up with a stack of (depth, left bound).
   std::vector<std::pair<int32_t, int32_t>> stack = {{0, 0}};
@@ -226,15 +257,15 @@ absl::StatusOr<SeedCandidates> FindSeedCandidates(const std::vector<std::string_
       const auto [depth, left] = stack.back();
       stack.pop_back();
       const int32_t parent = std::max(cur, stack.back().first);
-      consider(sa[left], depth, parent, ps[i] - ps[left]);
+      consider(sa[left], depth, parent, left, i);
       lb = left;
     }
     if (cur > stack.back().first) stack.emplace_back(cur, lb);
   }
   // Leaves: the rest of the word from each suffix, which occurs in that word only.
-  for (int32_t i = 0; i < n; ++i) {
+  for (int32_t i = 0; (word_ends || line_ends != nullptr) && i < n; ++i) {
     const int32_t parent = std::max(lcp[i], lcp[i + 1]);
-    consider(sa[i], n - sa[i], parent, ps[i + 1] - ps[i]);
+    consider(sa[i], n - sa[i], parent, i, i + 1);
   }
   return result;
 }
@@ -255,10 +286,12 @@ class UnigramTrainer {
   }
 
   absl::StatusOr<std::vector<UnigramPiece>> Train(
-      const std::vector<std::pair<std::string, int64_t>>& word_counts);
+      const std::vector<std::pair<std::string, int64_t>>& word_counts,
+      const std::vector<int64_t>* line_end_counts);
 
  private:
-  absl::Status LoadWords(const std::vector<std::pair<std::string, int64_t>>& word_counts);
+  absl::Status LoadWords(const std::vector<std::pair<std::string, int64_t>>& word_counts,
+                         const std::vector<int64_t>* line_end_counts);
   absl::Status ChooseCharacters();
   absl::Status MakeSeed();
   // Sorts the pieces by bytes (the trie's order), rebuilds the trie and the unknown score.
@@ -280,7 +313,9 @@ class UnigramTrainer {
   int threads_ = 1;
   std::vector<std::string_view> words_;
   std::vector<int64_t> counts_;
-  double weighted_chars_ = 0;  // sum of count x characters over the words
+  bool has_line_ends_ = false;
+  std::vector<int64_t> line_ends_;  // parallel to counts_ when has_line_ends_
+  double weighted_chars_ = 0;       // sum of count x characters over the words
   // Characters by code point: weighted count, and whether the model must contain it.
   absl::flat_hash_map<uint32_t, int64_t> char_counts_;
   absl::flat_hash_map<uint32_t, bool> required_chars_;
@@ -294,9 +329,21 @@ class UnigramTrainer {
 };
 
 absl::Status UnigramTrainer::LoadWords(
-    const std::vector<std::pair<std::string, int64_t>>& word_counts) {
+    const std::vector<std::pair<std::string, int64_t>>& word_counts,
+    const std::vector<int64_t>* line_end_counts) {
+  if (line_end_counts != nullptr && line_end_counts->size() != word_counts.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("unigram training: ", line_end_counts->size(),
+                                                   " line-end counts for ", word_counts.size(),
+                                                   " words"));
+  }
+  has_line_ends_ = line_end_counts != nullptr;
   for (size_t i = 0; i < word_counts.size(); ++i) {
     const auto& [word, count] = word_counts[i];
+    if (has_line_ends_ && ((*line_end_counts)[i] < 0 || (*line_end_counts)[i] > count)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unigram training: word ", i, " ", QuoteWord(word), " ends ",
+                       (*line_end_counts)[i], " lines but occurs ", count, " times"));
+    }
     if (count < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("unigram training: word ", i, " ", QuoteWord(word), " has count ", count));
@@ -316,6 +363,7 @@ absl::Status UnigramTrainer::LoadWords(
     if (count == 0 || word.empty()) continue;
     words_.push_back(word);
     counts_.push_back(count);
+    if (has_line_ends_) line_ends_.push_back((*line_end_counts)[i]);
     weighted_chars_ += static_cast<double>(count) * static_cast<double>(chars);
   }
   if (words_.empty()) {
@@ -375,7 +423,8 @@ absl::Status UnigramTrainer::MakeSeed() {
   }
   std::sort(uncovered.begin(), uncovered.end());
   auto found = FindSeedCandidates(words_, counts_, options_.max_piece_chars,
-                                  options_.split_by_script, uncovered);
+                                  options_.split_by_script, uncovered, options_.seed_word_ends,
+                                  has_line_ends_ ? &line_ends_ : nullptr);
   if (!found.ok()) return found.status();
   const std::string& text = found->text;
   std::vector<SeedCandidate>& candidates = found->candidates;
@@ -616,7 +665,8 @@ void UnigramTrainer::KeepRanked(const std::vector<size_t>& ranked, size_t target
 }
 
 absl::StatusOr<std::vector<UnigramPiece>> UnigramTrainer::Train(
-    const std::vector<std::pair<std::string, int64_t>>& word_counts) {
+    const std::vector<std::pair<std::string, int64_t>>& word_counts,
+    const std::vector<int64_t>* line_end_counts) {
   const UnigramTrainOptions& o = options_;
   if (o.vocab_size < 1 || o.seed_size < 1 || o.max_piece_chars < 1 ||
       !(o.shrink_factor > 0 && o.shrink_factor < 1) || o.em_iterations < 1 ||
@@ -628,7 +678,7 @@ absl::StatusOr<std::vector<UnigramPiece>> UnigramTrainer::Train(
         o.vocab_size, o.seed_size, o.max_piece_chars, o.shrink_factor, o.em_iterations,
         o.character_coverage, o.threads));
   }
-  if (absl::Status s = LoadWords(word_counts); !s.ok()) return s;
+  if (absl::Status s = LoadWords(word_counts, line_end_counts); !s.ok()) return s;
   if (absl::Status s = ChooseCharacters(); !s.ok()) return s;
   if (absl::Status s = MakeSeed(); !s.ok()) return s;
 
@@ -658,9 +708,9 @@ absl::StatusOr<std::vector<UnigramPiece>> UnigramTrainer::Train(
 
 absl::StatusOr<std::vector<UnigramPiece>> TrainUnigram(
     const std::vector<std::pair<std::string, int64_t>>& word_counts,
-    const UnigramTrainOptions& options) {
+    const UnigramTrainOptions& options, const std::vector<int64_t>* line_end_counts) {
   UnigramTrainer trainer(options);
-  return trainer.Train(word_counts);
+  return trainer.Train(word_counts, line_end_counts);
 }
 
 }  // namespace wordmill

@@ -94,6 +94,13 @@ class WordTokenizer {
   // progress, or of the character before the non-ASCII one) to the whitespace or control
   // character that ends it; returns the position just after that character (or `end`).
   const char* TokenizeUnicodeRun(const char* begin, const char* end, TokenList* out);
+  // The fast path of a word of ASCII word characters and precomposed Hangul syllables
+  // (U+AC00-U+D7A3, which every normalization and case folding leave alone) that ends at ASCII
+  // whitespace, ASCII punctuation (other than kept inner punctuation) or `end`: passes it to
+  // sink (as the Unicode path would) and returns where it ends, or returns nullptr when the
+  // word is not such.
+  template <typename Sink>
+  const char* HangulWordTokens(const char* begin, const char* end, Sink& sink);
   // Copies the run into valid_ with invalid UTF-8 replaced or dropped (and counted); returns
   // the position after the whitespace or control character that ends the run (or `end`).
   // A run over 1 MiB is cut before an ASCII punctuation character and the position of that
@@ -134,6 +141,47 @@ const char* WordTokenizer::UnicodeRunTokens(const char* begin, const char* end, 
 }
 
 template <typename Sink>
+const char* WordTokenizer::HangulWordTokens(const char* begin, const char* end, Sink& sink) {
+  const auto* p = reinterpret_cast<const uint8_t*>(begin);
+  const auto* const stop = reinterpret_cast<const uint8_t*>(end);
+  uint8_t seen = 0;  // the OR of the ASCII word bytes' classes
+  while (p < stop) {
+    const uint8_t cls = byte_class_[*p];
+    if (cls >= kWord) {
+      seen |= cls;
+      ++p;
+    } else if (*p >= 0xEA && *p <= 0xED && stop - p >= 3 && (p[1] & 0xC0) == 0x80 &&
+               (p[2] & 0xC0) == 0x80) {
+      const uint32_t cp = (*p & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
+      if (cp < 0xAC00 || cp > 0xD7A3) return nullptr;
+      p += 3;
+    } else {
+      break;
+    }
+  }
+  // What follows must not compose with the word or continue it: ASCII whitespace or
+  // punctuation, or nothing.
+  if (p < stop && byte_class_[*p] != kBoundary && byte_class_[*p] != kSeparator) return nullptr;
+  const size_t length = static_cast<size_t>(reinterpret_cast<const char*>(p) - begin);
+  if (length > max_token_bytes_) {
+    ++counters_.long_tokens_dropped;
+  } else if ((seen & 1) == 0) {
+    sink(absl::string_view(begin, length));
+    ++counters_.tokens;
+  } else {
+    if (folded_.size() < length) folded_.resize(length);
+    char* dest = &folded_[0];
+    for (size_t i = 0; i < length; ++i) {
+      const auto c = static_cast<uint8_t>(begin[i]);
+      dest[i] = c < 0x80 ? byte_map_[c] : static_cast<char>(c);
+    }
+    sink(absl::string_view(dest, length));
+    ++counters_.tokens;
+  }
+  return reinterpret_cast<const char*>(p);
+}
+
+template <typename Sink>
 void WordTokenizer::ForEachToken(absl::string_view text, Sink&& sink) {
   const char* p = text.data();
   const char* const end = p + text.size();
@@ -150,6 +198,10 @@ void WordTokenizer::ForEachToken(absl::string_view text, Sink&& sink) {
       // what follows (= and U+0338 compose to U+2260).
       const uint8_t before =
           p > ascii_begin ? byte_class_[static_cast<uint8_t>(p[-1])] : uint8_t{kBoundary};
+      if (const char* q = HangulWordTokens(p, end, sink); q != nullptr) {
+        p = ascii_begin = q;
+        continue;
+      }
       const bool punct_before = before == kSeparator || before == kInnerPunct;
       p = ascii_begin = UnicodeRunTokens(punct_before ? p - 1 : p, end, sink);
       continue;
@@ -173,7 +225,8 @@ void WordTokenizer::ForEachToken(absl::string_view text, Sink&& sink) {
     // A non-ASCII character continuing the word sends the whole word to the Unicode path.
     const char* next = q < end && cls == kInnerPunct ? q + 1 : q;
     if (next < end && byte_class_[static_cast<uint8_t>(*next)] == kNonAscii) {
-      p = ascii_begin = UnicodeRunTokens(p, end, sink);
+      const char* hangul = HangulWordTokens(p, end, sink);
+      p = ascii_begin = hangul != nullptr ? hangul : UnicodeRunTokens(p, end, sink);
       continue;
     }
     const size_t length = static_cast<size_t>(q - p);
