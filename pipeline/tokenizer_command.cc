@@ -94,7 +94,10 @@ absl::Status Train(const TokenizerTrainCommand& spec, Communicator* comm) {
   *count.mutable_runtime() = spec.runtime();
   count.mutable_vocabulary()->set_min_count(1);
   count.set_output_dir(spec.output_dir());
-  absl::StatusOr<VocabularyResult> counted = BuildVocabulary(count, comm);
+  VocabularyOptions count_options;
+  // Unigram's seed, as SentencePiece's, needs to know which word occurrences end a line.
+  count_options.count_line_ends = spec.subword().model() == SUBWORD_UNIGRAM;
+  absl::StatusOr<VocabularyResult> counted = BuildVocabulary(count, comm, count_options);
   if (!counted.ok()) return counted.status();
   const double count_seconds = SecondsSince(start);
   if (comm->rank() != 0) return comm->AgreeOk(absl::OkStatus());
@@ -104,7 +107,8 @@ absl::Status Train(const TokenizerTrainCommand& spec, Communicator* comm) {
   words.reserve(counted->vocab.size());
   for (const VocabWord& w : counted->vocab) words.emplace_back(w.word, w.count);
   absl::StatusOr<std::unique_ptr<SubwordModel>> model = TrainSubwordModel(
-      spec.subword(), spec.tokenizer(), std::move(words), ResolveThreads(spec.runtime(), *comm));
+      spec.subword(), spec.tokenizer(), std::move(words), ResolveThreads(spec.runtime(), *comm),
+      spec.subword().model() == SUBWORD_UNIGRAM ? &counted->line_ends : nullptr);
   const double train_seconds = SecondsSince(train_start);
   const std::string model_path = absl::StrCat(spec.output_dir(), "/", kModelFile);
   const std::string vocab_path = absl::StrCat(spec.output_dir(), "/", kVocabFile);

@@ -71,11 +71,26 @@ absl::StatusOr<std::vector<InputFile>> DecodeFiles(absl::string_view data) {
 class RankCounter {
  public:
   RankCounter(const VocabCommand& spec, const std::vector<InputFile>& files,
-              std::vector<WorkUnit> units, int threads, ProgressCounters* progress)
-      : spec_(spec), files_(files), units_(std::move(units)), progress_(progress) {
+              std::vector<WorkUnit> units, int threads, bool count_line_ends,
+              ProgressCounters* progress)
+      : spec_(spec),
+        files_(files),
+        units_(std::move(units)),
+        count_line_ends_(count_line_ends),
+        progress_(progress) {
     const int64_t budget = spec.vocabulary().vocab_memory_mb() << 20;
     for (int t = 0; t < threads; ++t) counters_.emplace_back(budget / 2 / threads);
     totals_.resize(threads);
+    line_ends_.resize(threads);
+  }
+
+  // The threads' line-end tables summed into one.
+  absl::flat_hash_map<std::string, int64_t> TakeLineEnds() {
+    absl::flat_hash_map<std::string, int64_t> all = std::move(line_ends_[0]);
+    for (size_t t = 1; t < line_ends_.size(); ++t) {
+      for (const auto& [word, count] : line_ends_[t]) all[word] += count;
+    }
+    return all;
   }
 
   absl::Status Run() {
@@ -101,8 +116,8 @@ class RankCounter {
       const size_t index = next_unit_.fetch_add(1);
       if (index >= units_.size()) break;
       const WorkUnit& unit = units_[index];
-      absl::Status status =
-          CountUnit(files_[unit.file_index], unit, &tokenizer, &counter, &totals_[t]);
+      absl::Status status = CountUnit(files_[unit.file_index], unit, &tokenizer, &counter,
+                                      &totals_[t], &line_ends_[t]);
       if (!status.ok()) {
         std::lock_guard<std::mutex> lock(error_mutex_);
         if (first_error_.ok()) first_error_ = status;
@@ -113,16 +128,27 @@ class RankCounter {
   }
 
   absl::Status CountUnit(const InputFile& file, const WorkUnit& unit, WordTokenizer* tokenizer,
-                         WordCounter* counter, LocalTotals* totals) {
+                         WordCounter* counter, LocalTotals* totals,
+                         absl::flat_hash_map<std::string, int64_t>* line_ends) {
     PipelinedWordCounter pipelined(counter);
+    std::string last;  // the paragraph's last token (a token's view does not outlive it)
     absl::Status status = ForEachParagraph(
         file, unit, spec_.input(),
         [&](const Paragraph& paragraph) {
           int64_t count = 0;
-          tokenizer->ForEachToken(paragraph.text, [&pipelined, &count](absl::string_view token) {
-            pipelined.Add(token);
-            ++count;
-          });
+          if (count_line_ends_) {
+            tokenizer->ForEachToken(paragraph.text, [&](absl::string_view token) {
+              pipelined.Add(token);
+              last.assign(token.data(), token.size());
+              ++count;
+            });
+            if (count > 0) ++(*line_ends)[last];
+          } else {
+            tokenizer->ForEachToken(paragraph.text, [&pipelined, &count](absl::string_view token) {
+              pipelined.Add(token);
+              ++count;
+            });
+          }
           progress_->tokens.fetch_add(count, std::memory_order_relaxed);
           return absl::OkStatus();
         },
@@ -134,7 +160,9 @@ class RankCounter {
   const VocabCommand& spec_;
   const std::vector<InputFile>& files_;
   std::vector<WorkUnit> units_;
+  const bool count_line_ends_;
   ProgressCounters* progress_;
+  std::vector<absl::flat_hash_map<std::string, int64_t>> line_ends_;
   std::vector<WordCounter> counters_;
   std::vector<LocalTotals> totals_;
   std::atomic<size_t> next_unit_{0};
@@ -317,7 +345,8 @@ int ResolveThreads(const RuntimeSpec& runtime, const Communicator& comm) {
   return std::max(1, hardware / std::max(1, comm.local_size()));
 }
 
-absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Communicator* comm) {
+absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Communicator* comm,
+                                                 const VocabularyOptions& options) {
   const Clock::time_point start = Clock::now();
   absl::StatusOr<std::vector<InputFile>> files = ShareFileList(spec.input(), comm);
   if (!files.ok()) return files.status();
@@ -329,7 +358,7 @@ absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Commu
   for (const WorkUnit& u : units) my_bytes += u.end - u.begin;
 
   ProgressCounters progress;
-  RankCounter counter(spec, *files, std::move(units), threads, &progress);
+  RankCounter counter(spec, *files, std::move(units), threads, options.count_line_ends, &progress);
   absl::Status counted;
   {
     std::unique_ptr<ProgressReporter> reporter;
@@ -341,6 +370,30 @@ absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Commu
   }
   if (absl::Status s = comm->AgreeOk(counted); !s.ok()) return s;
 
+  VocabularyResult result;
+  if (options.count_line_ends) {
+    // Gathered on rank 0 (which trains on the whole vocabulary anyway).
+    absl::flat_hash_map<std::string, int64_t> mine = counter.TakeLineEnds();
+    std::string encoded;
+    for (const auto& [word, count] : mine) {
+      PutBytes(&encoded, word);
+      PutVarint(&encoded, static_cast<uint64_t>(count));
+    }
+    mine.clear();
+    std::vector<std::string> parts;
+    if (absl::Status s = comm->Gather(encoded, &parts, 0); !s.ok()) return s;
+    for (const std::string& part : parts) {
+      WireReader reader(part);
+      absl::string_view word;
+      uint64_t count;
+      while (!reader.done()) {
+        if (!reader.GetBytes(&word) || !reader.GetVarint(&count)) {
+          return absl::InternalError("malformed line-end counts");
+        }
+        result.line_ends[std::string(word)] += static_cast<int64_t>(count);
+      }
+    }
+  }
   LocalTotals totals;
   WordCounter local = counter.TakeMerged(&totals);
   const VocabularySpec& vspec = spec.vocabulary();
@@ -357,7 +410,6 @@ absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Commu
   Vocabulary part = OwnedVocabulary(owner, vspec);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
 
-  VocabularyResult result;
   if (absl::Status s =
           ReduceStats(totals, local, owned, owner.size(), static_cast<int64_t>(files->size()),
                       seconds, comm, &result.stats);

@@ -13,6 +13,10 @@
 #ifndef WORDMILL_WORKERS_VOCAB_BUILDER_H_
 #define WORDMILL_WORKERS_VOCAB_BUILDER_H_
 
+#include <cstdint>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "cluster/communicator.h"
 #include "formats/vocab_file.h"
@@ -24,6 +28,15 @@ namespace wordmill {
 struct VocabularyResult {
   Vocabulary vocab;   // identical on every rank
   CorpusStats stats;  // totals over all ranks, identical on every rank
+  // With VocabularyOptions::count_line_ends, on rank 0 only: how many times each word is the
+  // last token of a line (paragraph), counted in the same pass over the input.
+  absl::flat_hash_map<std::string, int64_t> line_ends;
+};
+
+struct VocabularyOptions {
+  // Also count the line-final occurrences of every word (Unigram's seed needs them); the
+  // ranks' tables are gathered on rank 0.
+  bool count_line_ends = false;
 };
 
 // Worker threads per rank for RuntimeSpec.threads (0 = hardware threads / ranks on this host).
@@ -33,7 +46,8 @@ int ResolveThreads(const RuntimeSpec& runtime, const Communicator& comm);
 // broadcasts the list. Collective.
 absl::StatusOr<std::vector<InputFile>> ShareFileList(const InputSpec& spec, Communicator* comm);
 
-absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Communicator* comm);
+absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Communicator* comm,
+                                                 const VocabularyOptions& options = {});
 
 }  // namespace wordmill
 
