@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 CORPUS=../shared/corpora/enwiki
 RUNS=${RUNS:-3}
 PYTHON=/usr/bin/python3 # Debian's python with python3-gensim, not the first python3 on PATH
-WORDMILL=build/wordmill
+WORDMILL=${WORDMILL:-build/wordmill}
 
 if [[ ! -d "$CORPUS" ]]; then
   echo "bench/vocab.sh: corpus $(pwd)/$CORPUS not found (expected ../shared/corpora/enwiki next to the repo)" >&2
