@@ -185,7 +185,12 @@ absl::StatusOr<WordCounter> ExchangeByOwner(const WordCounter& local, int64_t ow
     for (std::string& s : send) s.clear();
     int64_t queued = 0;
     for (; it != local.end() && queued < batch_bytes; ++it) {
-      std::string& out = send[OwnerOf(it->first, comm->size())];
+      const int owner = OwnerOf(it->first, comm->size());
+      if (owner == comm->rank()) {  // this rank's own words skip the wire encoding
+        owned.Add(it->first, it->second);
+        continue;
+      }
+      std::string& out = send[owner];
       const size_t before = out.size();
       PutBytes(&out, it->first);
       PutVarint(&out, static_cast<uint64_t>(it->second));
@@ -250,8 +255,8 @@ absl::StatusOr<Vocabulary> AssembleVocabulary(const Vocabulary& part, const Voca
   std::vector<std::string> parts;
   if (absl::Status s = comm->Gather(EncodeVocabulary(part), &parts, 0); !s.ok()) return s;
   std::string encoded;
+  Vocabulary all;
   if (comm->rank() == 0) {
-    Vocabulary all;
     for (const std::string& p : parts) {
       if (absl::Status s = DecodeVocabularyInto(p, &all); !s.ok()) return s;
     }
@@ -262,6 +267,7 @@ absl::StatusOr<Vocabulary> AssembleVocabulary(const Vocabulary& part, const Voca
     encoded = EncodeVocabulary(all);
   }
   if (absl::Status s = comm->Broadcast(&encoded, 0); !s.ok()) return s;
+  if (comm->rank() == 0) return all;  // what it broadcast
   Vocabulary vocab;
   if (absl::Status s = DecodeVocabularyInto(encoded, &vocab); !s.ok()) return s;
   return vocab;
