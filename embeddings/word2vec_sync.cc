@@ -333,7 +333,7 @@ absl::Status ReplicaSync::ReduceRowsInt16(Word2vecWeights* model, int64_t rows,
   auto begin = [&](int j) { return rows * j / ranks; };
   const int64_t own_begin = begin(me), own_rows = begin(me + 1) - own_begin;
   bool all_finite = true;
-  std::vector<float>& delta = sum_;  // one row, in cache
+  std::vector<float>& delta = row_;  // one row, in cache
   delta.resize(dim);
   // Step 1 (reduce-scatter): this rank's deltas of segment j go to rank j.
   std::vector<std::string>& send = send_;

@@ -95,7 +95,7 @@ class ReplicaSync {
   // ReduceRowsInt16's buffers, kept from merge to merge so that no pages are faulted in anew.
   std::vector<std::string> send_, received_;
   std::string mine_;
-  std::vector<float> sum_;
+  std::vector<float> row_;  // one row's delta or sum
   std::vector<float*> x_rows_, s_rows_;
   ReplicaSyncStats stats_;
 };

@@ -108,7 +108,7 @@ absl::Status Train(const TokenizerTrainCommand& spec, Communicator* comm) {
   for (const VocabWord& w : counted->vocab) words.emplace_back(w.word, w.count);
   absl::StatusOr<std::unique_ptr<SubwordModel>> model = TrainSubwordModel(
       spec.subword(), spec.tokenizer(), std::move(words), ResolveThreads(spec.runtime(), *comm),
-      spec.subword().model() == SUBWORD_UNIGRAM ? &counted->line_ends : nullptr);
+      count_options.count_line_ends ? &counted->line_ends : nullptr);
   const double train_seconds = SecondsSince(train_start);
   const std::string model_path = absl::StrCat(spec.output_dir(), "/", kModelFile);
   const std::string vocab_path = absl::StrCat(spec.output_dir(), "/", kVocabFile);

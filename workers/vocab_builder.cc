@@ -136,19 +136,12 @@ class RankCounter {
         file, unit, spec_.input(),
         [&](const Paragraph& paragraph) {
           int64_t count = 0;
-          if (count_line_ends_) {
-            tokenizer->ForEachToken(paragraph.text, [&](absl::string_view token) {
-              pipelined.Add(token);
-              last.assign(token.data(), token.size());
-              ++count;
-            });
-            if (count > 0) ++(*line_ends)[last];
-          } else {
-            tokenizer->ForEachToken(paragraph.text, [&pipelined, &count](absl::string_view token) {
-              pipelined.Add(token);
-              ++count;
-            });
-          }
+          tokenizer->ForEachToken(paragraph.text, [&](absl::string_view token) {
+            pipelined.Add(token);
+            if (count_line_ends_) last.assign(token.data(), token.size());
+            ++count;
+          });
+          if (count_line_ends_ && count > 0) ++(*line_ends)[last];
           progress_->tokens.fetch_add(count, std::memory_order_relaxed);
           return absl::OkStatus();
         },
@@ -379,25 +372,14 @@ absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Commu
   VocabularyResult result;
   if (options.count_line_ends) {
     // Gathered on rank 0 (which trains on the whole vocabulary anyway).
-    absl::flat_hash_map<std::string, int64_t> mine = counter.TakeLineEnds();
-    std::string encoded;
-    for (const auto& [word, count] : mine) {
-      PutBytes(&encoded, word);
-      PutVarint(&encoded, static_cast<uint64_t>(count));
-    }
-    mine.clear();
+    Vocabulary mine;
+    for (const auto& [word, count] : counter.TakeLineEnds()) mine.push_back({word, count});
     std::vector<std::string> parts;
-    if (absl::Status s = comm->Gather(encoded, &parts, 0); !s.ok()) return s;
+    if (absl::Status s = comm->Gather(EncodeVocabulary(mine), &parts, 0); !s.ok()) return s;
     for (const std::string& part : parts) {
-      WireReader reader(part);
-      absl::string_view word;
-      uint64_t count;
-      while (!reader.done()) {
-        if (!reader.GetBytes(&word) || !reader.GetVarint(&count)) {
-          return absl::InternalError("malformed line-end counts");
-        }
-        result.line_ends[std::string(word)] += static_cast<int64_t>(count);
-      }
+      Vocabulary theirs;
+      if (absl::Status s = DecodeVocabularyInto(part, &theirs); !s.ok()) return s;
+      for (const VocabWord& w : theirs) result.line_ends[w.word] += w.count;
     }
   }
   LocalTotals totals;
