@@ -21,13 +21,6 @@ namespace {
 
 constexpr char kVocabRecordType[] = "wordmill.VocabEntry";
 
-// The vocabulary order: count descending, then the word's bytes ascending (std::string compares
-// bytes as unsigned char, so the order does not depend on the platform's char signedness).
-bool ComesBefore(const VocabWord& a, const VocabWord& b) {
-  if (a.count != b.count) return a.count > b.count;
-  return a.word < b.word;
-}
-
 // Writers refuse what their readers would reject (or misparse), so that every file wordmill
 // writes reads back. `forbidden` are the bytes that would split a word in the text layout.
 absl::Status CheckVocabulary(const std::string& path, const Vocabulary& vocab,
@@ -111,6 +104,13 @@ absl::Status ParseTsvLine(const std::string& path, size_t line_number, std::stri
 }
 
 }  // namespace
+
+// std::string compares bytes as unsigned char, so the order does not depend on the platform's
+// char signedness.
+bool ComesBefore(const VocabWord& a, const VocabWord& b) {
+  if (a.count != b.count) return a.count > b.count;
+  return a.word < b.word;
+}
 
 void SortVocabulary(Vocabulary* vocab) { std::sort(vocab->begin(), vocab->end(), ComesBefore); }
 

@@ -26,6 +26,8 @@ struct VocabWord {
 };
 using Vocabulary = std::vector<VocabWord>;
 
+// The vocabulary order: count descending, then the word's bytes ascending.
+bool ComesBefore(const VocabWord& a, const VocabWord& b);
 // Orders a vocabulary by count descending, then by bytes ascending.
 void SortVocabulary(Vocabulary* vocab);
 // A stable 64-bit fingerprint of the words, their order and counts (XXH3), written in file

@@ -163,8 +163,30 @@ TEST(VocabCommandTest, EnwikiIdenticalAcrossRanksAndThreadsAndEqualsPerFileSum) 
         EXPECT_EQ(stats.tokens(), first_stats.tokens());
         EXPECT_EQ(stats.lines(), first_stats.lines());
         EXPECT_EQ(stats.documents(), first_stats.documents());
+        EXPECT_EQ(stats.distinct_words(), first_stats.distinct_words());
       }
     }
+  }
+  // The other ways to the same vocabulary at np = 3: the exchange in several rounds (1 MiB per
+  // round and rank, of about 1.8 MB to send), the separate owner table that a memory budget
+  // selects (4 GiB: nothing is pruned), and max_size cutting each owner's part and the merge.
+  const std::string lines_1000 = first.substr(0, [&] {
+    size_t pos = 0;
+    for (int i = 0; i < 1000; ++i) pos = first.find('\n', pos) + 1;
+    return pos;
+  }());
+  for (const auto& [flags, expected] :
+       std::vector<std::pair<std::string, std::string>>{{"--exchange-batch-mb 1", first},
+                                                        {"--vocab-memory-mb 4096", first},
+                                                        {"--max-size 1000", lines_1000}}) {
+    const std::string out = dir.File(absl::StrCat("out_", std::hash<std::string>()(flags)));
+    auto result = RunCommand(absl::StrCat(MpiWordmill(3), " vocab --threads 1 ", flags,
+                                          " --output-dir ", out, " ", corpus));
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_TRUE(ReadFile(out + "/vocab.tsv") == expected) << "vocab.tsv differs with " << flags;
+    const CorpusStats stats = ReadStats(out + "/stats.textproto");
+    EXPECT_EQ(stats.distinct_words(), first_stats.distinct_words()) << flags;
+    EXPECT_EQ(stats.pruned_entries(), 0) << flags;
   }
   // The token total equals the sum over the files tokenized one by one, and the counts equal
   // the brute-force reference.

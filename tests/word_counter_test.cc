@@ -51,6 +51,34 @@ TEST(WordCounterTest, MergeAddsAndEmptiesTheOther) {
   EXPECT_EQ(b.size(), 0u);
 }
 
+// Entries set to 0 (as the vocabulary exchange leaves the words it sent away) stay until a prune
+// removes them, which does not count them as pruned; the other counts are untouched.
+TEST(WordCounterTest, ZeroedEntriesArePrunedUncounted) {
+  WordCounter counter(1 << 20);
+  for (int i = 0; i < 1000; ++i) counter.Add(absl::StrCat("zeroed-long-word-", i), 7);
+  counter.Add("kept", 1000);
+  counter.ForEachMutable([](absl::string_view word, int64_t& count) {
+    if (word != "kept") count = 0;
+  });
+  EXPECT_EQ(counter.size(), 1001u);
+  EXPECT_EQ(counter.prune_stats().entries, 0);
+  // Rare words until the budget forces prunes: only they are counted as pruned.
+  int64_t added = 0;
+  for (int i = 0; counter.prune_stats().entries == 0; ++i) {
+    counter.Add(absl::StrCat("rare-word-number-", i));
+    ++added;
+  }
+  const PruneStats& prune = counter.prune_stats();
+  int64_t kept_rare = 0;
+  for (const auto& [word, count] : Contents(counter)) {
+    EXPECT_NE(count, 0) << word;  // every zeroed entry went in the prune
+    if (word != "kept") kept_rare += count;
+  }
+  EXPECT_EQ(Contents(counter).at("kept"), 1000);
+  EXPECT_EQ(prune.tokens + kept_rare, added);
+  EXPECT_EQ(prune.entries, prune.tokens);  // rare words have count 1; zeroed ones add nothing
+}
+
 TEST(WordCounterTest, BudgetPrunesRareWordsAndKeepsFrequentOnesExact) {
   const int64_t budget = 1 << 20;
   WordCounter counter(budget);

@@ -1,7 +1,5 @@
 #include "workers/vocab_builder.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -164,8 +162,64 @@ class RankCounter {
   absl::Status first_error_;
 };
 
+// The rank that owns a word: the high half of its WordHash scaled to [0, ranks) (the table uses
+// the low bits for slots, so an owner's words still spread over its table).
 int OwnerOf(absl::string_view word, int ranks) {
-  return static_cast<int>(XXH3_64bits(word.data(), word.size()) % static_cast<uint64_t>(ranks));
+  const uint64_t high = static_cast<uint64_t>(WordHash()(word)) >> 32;
+  return static_cast<int>((high * static_cast<uint64_t>(ranks)) >> 32);
+}
+
+// Adds the (word, count) pairs of an exchange round's batches to `table`.
+absl::Status AddReceived(const std::vector<std::string>& batches, WordCounter* table) {
+  for (const std::string& batch : batches) {
+    WireReader reader(batch);
+    absl::string_view word;
+    uint64_t count;
+    while (!reader.done()) {
+      if (!reader.GetBytes(&word) || !reader.GetVarint(&count)) {
+        return absl::InternalError("malformed vocabulary exchange batch");
+      }
+      table->Add(word, static_cast<int64_t>(count));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Routes the words other ranks own to their owners in bounded all-to-all rounds and adds what
+// this rank receives to `table` itself (for a table without a memory budget, which cannot
+// prune): afterwards the entries with a non-zero count are exactly the words this rank owns,
+// with their counts summed over all ranks; the entries it sent away are left at 0. Against
+// routing into a new owner table, this rank's own words are neither copied nor re-hashed.
+absl::Status ExchangeInPlace(WordCounter* table, int64_t batch_bytes, Communicator* comm) {
+  const int ranks = comm->size();
+  const int64_t chunk_bytes = std::max<int64_t>(1, batch_bytes / ranks);
+  std::vector<std::vector<std::string>> chunks(ranks);  // per owner, each <= ~chunk_bytes
+  table->ForEachMutable([&](absl::string_view word, int64_t& count) {
+    const int owner = OwnerOf(word, ranks);
+    if (owner == comm->rank() || count == 0) return;
+    std::vector<std::string>& list = chunks[owner];
+    if (list.empty() || static_cast<int64_t>(list.back().size()) >= chunk_bytes) {
+      list.emplace_back();
+    }
+    PutBytes(&list.back(), word);
+    PutVarint(&list.back(), static_cast<uint64_t>(count));
+    count = 0;
+  });
+  int64_t my_rounds = 0;
+  for (const auto& list : chunks) my_rounds = std::max<int64_t>(my_rounds, list.size());
+  absl::StatusOr<int64_t> rounds = comm->MaxInt64(my_rounds);
+  if (!rounds.ok()) return rounds.status();
+  std::vector<std::string> send(ranks), recv;
+  for (int64_t round = 0; round < *rounds; ++round) {
+    for (int owner = 0; owner < ranks; ++owner) {
+      std::vector<std::string>& list = chunks[owner];
+      send[owner].clear();
+      if (round < static_cast<int64_t>(list.size())) send[owner].swap(list[round]);
+    }
+    if (absl::Status s = comm->AllToAll(send, &recv); !s.ok()) return s;
+    if (absl::Status s = AddReceived(recv, table); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 // Routes every local entry to its owner in bounded all-to-all rounds; returns the owner table.
@@ -190,17 +244,7 @@ absl::StatusOr<WordCounter> ExchangeByOwner(const WordCounter& local, int64_t ow
       queued += static_cast<int64_t>(out.size() - before);
     }
     if (absl::Status s = comm->AllToAll(send, &recv); !s.ok()) return s;
-    for (const std::string& batch : recv) {
-      WireReader reader(batch);
-      absl::string_view word;
-      uint64_t count;
-      while (!reader.done()) {
-        if (!reader.GetBytes(&word) || !reader.GetVarint(&count)) {
-          return absl::InternalError("malformed vocabulary exchange batch");
-        }
-        owned.Add(word, static_cast<int64_t>(count));
-      }
-    }
+    if (absl::Status s = AddReceived(recv, &owned); !s.ok()) return s;
     absl::StatusOr<int64_t> pending = comm->MaxInt64(it != local.end() ? 1 : 0);
     if (!pending.ok()) return pending.status();
     if (*pending == 0) return owned;
@@ -208,15 +252,26 @@ absl::StatusOr<WordCounter> ExchangeByOwner(const WordCounter& local, int64_t ow
 }
 
 // The owner's part of the final vocabulary: min_count applied, sorted, cut to max_size.
-Vocabulary OwnedVocabulary(const WordCounter& owned, const VocabularySpec& spec) {
-  Vocabulary part;
+// `distinct` is set to the number of words owned (entries with a non-zero count).
+Vocabulary OwnedVocabulary(const WordCounter& owned, const VocabularySpec& spec, size_t* distinct) {
+  // Sorted as (count, view into the table) pairs, the strings made only for what is kept.
+  std::vector<std::pair<int64_t, absl::string_view>> kept;
+  *distinct = 0;
   owned.ForEach([&](absl::string_view word, int64_t count) {
-    if (count >= spec.min_count()) part.push_back({std::string(word), count});
+    if (count == 0) return;  // sent to its owner (ExchangeInPlace)
+    ++*distinct;
+    if (count >= spec.min_count()) kept.emplace_back(count, word);
   });
-  SortVocabulary(&part);
-  if (spec.max_size() > 0 && static_cast<int64_t>(part.size()) > spec.max_size()) {
-    part.resize(spec.max_size());
+  std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first > b.first;
+    return a.second < b.second;  // bytes as unsigned char, as ComesBefore
+  });
+  if (spec.max_size() > 0 && static_cast<int64_t>(kept.size()) > spec.max_size()) {
+    kept.resize(spec.max_size());
   }
+  Vocabulary part;
+  part.reserve(kept.size());
+  for (const auto& [count, word] : kept) part.push_back({std::string(word), count});
   return part;
 }
 
@@ -242,32 +297,63 @@ absl::Status DecodeVocabularyInto(absl::string_view data, Vocabulary* vocab) {
   return absl::OkStatus();
 }
 
-// Gathers the owners' parts on rank 0, finalizes, and broadcasts the result.
+// Every rank receives every owner's part (each sorted) and merges them: the vocabulary, the
+// same on every rank, without a serial step on one rank and a broadcast after it.
 absl::StatusOr<Vocabulary> AssembleVocabulary(const Vocabulary& part, const VocabularySpec& spec,
                                               Communicator* comm) {
+  const std::vector<std::string> send(comm->size(), EncodeVocabulary(part));
   std::vector<std::string> parts;
-  if (absl::Status s = comm->Gather(EncodeVocabulary(part), &parts, 0); !s.ok()) return s;
-  std::string encoded;
-  Vocabulary all;
-  if (comm->rank() == 0) {
-    for (const std::string& p : parts) {
-      if (absl::Status s = DecodeVocabularyInto(p, &all); !s.ok()) return s;
+  if (absl::Status s = comm->AllToAll(send, &parts); !s.ok()) return s;
+  // A P-way merge of the parts on their encoded bytes, each head decoded once.
+  struct Head {
+    absl::string_view word;
+    int64_t count = 0;
+    WireReader reader;
+  };
+  std::vector<Head> heads;
+  size_t total = 0;
+  const auto advance = [](Head* head) -> absl::Status {
+    uint64_t count;
+    if (!head->reader.GetBytes(&head->word) || !head->reader.GetVarint(&count)) {
+      return absl::InternalError("malformed vocabulary part");
     }
-    SortVocabulary(&all);
-    if (spec.max_size() > 0 && static_cast<int64_t>(all.size()) > spec.max_size()) {
-      all.resize(spec.max_size());
-    }
-    encoded = EncodeVocabulary(all);
+    head->count = static_cast<int64_t>(count);
+    return absl::OkStatus();
+  };
+  for (const std::string& p : parts) {
+    total += p.size();
+    if (p.empty()) continue;
+    heads.push_back({absl::string_view(), 0, WireReader(p)});
+    if (absl::Status s = advance(&heads.back()); !s.ok()) return s;
   }
-  if (absl::Status s = comm->Broadcast(&encoded, 0); !s.ok()) return s;
-  if (comm->rank() == 0) return all;  // what it broadcast
-  Vocabulary vocab;
-  if (absl::Status s = DecodeVocabularyInto(encoded, &vocab); !s.ok()) return s;
-  return vocab;
+  // The heap's top is the head that comes first in the vocabulary order.
+  const auto later = [](const Head* a, const Head* b) {
+    if (a->count != b->count) return a->count < b->count;
+    return a->word > b->word;
+  };
+  std::vector<Head*> heap;
+  for (Head& head : heads) heap.push_back(&head);
+  std::make_heap(heap.begin(), heap.end(), later);
+  Vocabulary all;
+  all.reserve(total / 8);
+  const int64_t max_size = spec.max_size() > 0 ? spec.max_size() : INT64_MAX;
+  while (!heap.empty() && static_cast<int64_t>(all.size()) < max_size) {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    Head* head = heap.back();
+    all.push_back({std::string(head->word), head->count});
+    if (head->reader.done()) {
+      heap.pop_back();
+      continue;
+    }
+    if (absl::Status s = advance(head); !s.ok()) return s;
+    std::push_heap(heap.begin(), heap.end(), later);
+  }
+  return all;
 }
 
 // Sums the per-rank figures into stats (identical on every rank afterwards).
-// `owned` is the owner table (empty with one rank); `distinct` the owner table's size.
+// `owned` is the separate owner table (empty without one); `distinct` the number of words this
+// rank owns.
 absl::Status ReduceStats(const LocalTotals& totals, const WordCounter& local,
                          const WordCounter& owned, size_t distinct, int64_t files, double seconds,
                          Communicator* comm, CorpusStats* stats) {
@@ -385,22 +471,27 @@ absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Commu
   LocalTotals totals;
   WordCounter local = counter.TakeMerged(&totals);
   const VocabularySpec& vspec = spec.vocabulary();
-  // With one rank the local table already owns every word: no exchange.
+  // With one rank the local table already owns every word: no exchange. Without a memory
+  // budget the owners' counts are gathered into the local tables themselves; with one, into a
+  // separate owner table under half the budget (the local tables hold the other half).
   WordCounter owned;
-  if (comm->size() > 1) {
+  const bool separate_owner_table = comm->size() > 1 && vspec.vocab_memory_mb() > 0;
+  const int64_t batch_bytes = std::max<int64_t>(1, vspec.exchange_batch_mb()) << 20;
+  if (separate_owner_table) {
     absl::StatusOr<WordCounter> exchanged =
-        ExchangeByOwner(local, (vspec.vocab_memory_mb() << 20) / 2,
-                        std::max<int64_t>(1, vspec.exchange_batch_mb()) << 20, comm);
+        ExchangeByOwner(local, (vspec.vocab_memory_mb() << 20) / 2, batch_bytes, comm);
     if (!exchanged.ok()) return exchanged.status();
     owned = *std::move(exchanged);
+  } else if (comm->size() > 1) {
+    if (absl::Status s = ExchangeInPlace(&local, batch_bytes, comm); !s.ok()) return s;
   }
-  const WordCounter& owner = comm->size() > 1 ? owned : local;
-  Vocabulary part = OwnedVocabulary(owner, vspec);
+  size_t distinct = 0;
+  Vocabulary part = OwnedVocabulary(separate_owner_table ? owned : local, vspec, &distinct);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
 
   if (absl::Status s =
-          ReduceStats(totals, local, owned, owner.size(), static_cast<int64_t>(files->size()),
-                      seconds, comm, &result.stats);
+          ReduceStats(totals, local, owned, distinct, static_cast<int64_t>(files->size()), seconds,
+                      comm, &result.stats);
       !s.ok()) {
     return s;
   }

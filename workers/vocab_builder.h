@@ -4,11 +4,13 @@
 //     work-unit plan and takes its share (workers/shard_plan.h).
 //  2. Each thread of a rank reads units from a shared queue, tokenizes, and counts into its own
 //     WordCounter (budget: half of --vocab-memory-mb, split among threads).
-//  3. Thread tables are merged; entries are routed to their owner rank (XXH3(word) mod ranks)
-//     in all-to-all rounds of at most --exchange-batch-mb per rank; owners merge into a table
-//     budgeted at the other half.
-//  4. Owners apply min_count and max_size locally; rank 0 gathers, sorts (count desc, bytes
-//     asc), applies max_size, and broadcasts, so every rank holds the identical vocabulary.
+//  3. Thread tables are merged; entries are routed to their owner rank (the high half of the
+//     word's WordHash scaled to the rank count) in all-to-all rounds of at most
+//     --exchange-batch-mb per rank; without a budget an owner adds them to its own table (the
+//     entries it sent away are set to 0), with one into a table budgeted at the other half.
+//  4. Owners apply min_count and max_size and sort their part; every rank receives all parts
+//     and merges them (count desc, bytes asc, cut to max_size), so every rank holds the
+//     identical vocabulary.
 // Counts are 64-bit throughout. Any rank's failure stops all ranks at the next agreement point.
 #ifndef WORDMILL_WORKERS_VOCAB_BUILDER_H_
 #define WORDMILL_WORKERS_VOCAB_BUILDER_H_

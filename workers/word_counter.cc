@@ -70,7 +70,7 @@ void WordCounter::Prune() {
     int64_t removed = 0, removed_tokens = 0, survivor_bytes = 0;
     for (const auto& [word, count] : table_) {
       if (count <= threshold) {
-        ++removed;
+        if (count > 0) ++removed;  // an entry set to 0 (ForEachMutable) counts nothing
         removed_tokens += count;
       } else {
         survivors.emplace_back(word, count);

@@ -68,6 +68,15 @@ class WordCounter {
   // The sketch of every distinct word ever inserted, including pruned ones.
   const DistinctSketch& sketch() const { return sketch_; }
 
+  // Calls fn(word, count&) for every entry, in unspecified order; fn may change the count.
+  // An entry set to 0 stays in the table (and in size()) until a prune removes it, uncounted
+  // in prune_stats.
+  template <typename Fn>
+  void ForEachMutable(Fn&& fn) {
+    table_.ForEachMutable([&](const WordKey& key, int64_t& count) { fn(key.view(), count); });
+  }
+  // Makes room for n more entries without growing the table n times.
+  void Reserve(size_t n) { table_.Reserve(table_.size() + n); }
   // Calls fn(word, count) for every entry, in unspecified order.
   template <typename Fn>
   void ForEach(Fn&& fn) const {

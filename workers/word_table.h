@@ -242,6 +242,13 @@ class WordTable {
       if (entry.first.empty()) return nullptr;
     }
   }
+  // Calls fn(key, count) for every entry; fn may change the count (not the key).
+  template <typename Fn>
+  void ForEachMutable(Fn&& fn) {
+    for (Entry& entry : entries_) {
+      if (!entry.first.empty()) fn(static_cast<const WordKey&>(entry.first), entry.second);
+    }
+  }
   // Starts fetching the entry where a lookup of a word with WordHash `hash` begins.
   void Prefetch(size_t hash) const {
     __builtin_prefetch(entries_.data() + (hash & (entries_.size() - 1)));
