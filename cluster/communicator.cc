@@ -43,6 +43,18 @@ absl::Status Communicator::AgreeOk(const absl::Status& local) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::unique_ptr<Communicator>> Communicator::SplitByHost() {
+  return absl::UnimplementedError("this communicator cannot split by host");
+}
+
+absl::StatusOr<std::unique_ptr<Communicator>> Communicator::Split(int) {
+  return absl::UnimplementedError("this communicator cannot split");
+}
+
+absl::StatusOr<std::unique_ptr<SharedMemory>> Communicator::AllocateShared(size_t) {
+  return absl::UnimplementedError("this communicator cannot share memory");
+}
+
 absl::StatusOr<int64_t> Communicator::SumInt64(int64_t value) {
   absl::Status s = AllReduce(absl::MakeSpan(&value, 1), ReduceOp::kSum);
   if (!s.ok()) return s;

@@ -8,6 +8,7 @@
 #ifndef WORDMILL_CLUSTER_COMMUNICATOR_H_
 #define WORDMILL_CLUSTER_COMMUNICATOR_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,6 +21,16 @@
 namespace wordmill {
 
 enum class ReduceOp { kSum, kMin, kMax };
+
+// Memory that every rank of one host maps (Communicator::AllocateShared).
+class SharedMemory {
+ public:
+  virtual ~SharedMemory() = default;
+  // 64-byte aligned; the same bytes on every rank of the communicator, at each rank's own
+  // address.
+  virtual void* data() = 0;
+  virtual size_t size() const = 0;
+};
 
 class Communicator {
  public:
@@ -49,6 +60,17 @@ class Communicator {
   virtual absl::Status Gather(const std::string& send, std::vector<std::string>* recv,
                               int root) = 0;
   virtual absl::Status Barrier() = 0;
+
+  // The ranks of this rank's host as a communicator (in this communicator's rank order).
+  // Collective. Unimplemented where a communicator cannot share memory.
+  virtual absl::StatusOr<std::unique_ptr<Communicator>> SplitByHost();
+  // The ranks that pass the same color as a communicator (in rank order); a rank passing a
+  // negative color takes part but gets nullptr. Collective.
+  virtual absl::StatusOr<std::unique_ptr<Communicator>> Split(int color);
+  // `bytes` of zero-filled memory mapped by every rank of this communicator, whose ranks must
+  // share one host (a communicator from SplitByHost). Collective, and so is its release: every
+  // rank destroys its SharedMemory at the same point of the program.
+  virtual absl::StatusOr<std::unique_ptr<SharedMemory>> AllocateShared(size_t bytes);
 
   // Collective agreement on success: returns OK on every rank if `local` is OK on every rank.
   // Otherwise the failing rank gets its own status back (with more than one rank, its message

@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -55,16 +56,31 @@ MPI_Op ToMpi(ReduceOp op) {
   return MPI_SUM;
 }
 
+// MPI_Win_allocate_shared memory, freed (collectively) with the object.
+class MpiSharedMemory final : public SharedMemory {
+ public:
+  MpiSharedMemory(MPI_Win win, void* data, size_t size) : win_(win), data_(data), size_(size) {}
+  ~MpiSharedMemory() override { MPI_Win_free(&win_); }
+  void* data() override { return data_; }
+  size_t size() const override { return size_; }
+
+ private:
+  MPI_Win win_;
+  void* data_;
+  size_t size_;
+};
+
 class MpiCommunicator final : public Communicator {
  public:
   static constexpr int kAllToAllTag = 0x57414c;
-  MpiCommunicator() {
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
-    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  // MPI_COMM_WORLD (finalizes MPI when destroyed) or a communicator split from it (freed).
+  explicit MpiCommunicator(MPI_Comm comm = MPI_COMM_WORLD) : comm_(comm) {
+    MPI_Comm_rank(comm_, &rank_);
+    MPI_Comm_size(comm_, &size_);
     // Errors come back as codes so that they become Status values instead of aborting.
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
     MPI_Comm local;
-    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local);
+    MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local);
     MPI_Comm_size(local, &local_size_);
     MPI_Comm_free(&local);
     // Every rank learns every rank's host once, so an error can name the failing machine.
@@ -73,14 +89,20 @@ class MpiCommunicator final : public Communicator {
     MPI_Get_processor_name(name, &length);
     std::vector<char> names(static_cast<size_t>(size_) * MPI_MAX_PROCESSOR_NAME);
     MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, names.data(), MPI_MAX_PROCESSOR_NAME,
-                  MPI_CHAR, MPI_COMM_WORLD);
+                  MPI_CHAR, comm_);
     hosts_.resize(size_);
     for (int r = 0; r < size_; ++r) {
       const char* begin = names.data() + static_cast<size_t>(r) * MPI_MAX_PROCESSOR_NAME;
       hosts_[r].assign(begin, strnlen(begin, MPI_MAX_PROCESSOR_NAME));
     }
   }
-  ~MpiCommunicator() override { MPI_Finalize(); }
+  ~MpiCommunicator() override {
+    if (comm_ == MPI_COMM_WORLD) {
+      MPI_Finalize();
+    } else {
+      MPI_Comm_free(&comm_);
+    }
+  }
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
@@ -103,9 +125,9 @@ class MpiCommunicator final : public Communicator {
       if (auto s = CheckSize(send[r].size(), "AllToAll"); !s.ok()) return s;
       send_counts[r] = static_cast<int>(send[r].size());
     }
-    if (auto s = MpiStatus(MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1,
-                                        MPI_INT, MPI_COMM_WORLD),
-                           "MPI_Alltoall");
+    if (auto s = MpiStatus(
+            MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, comm_),
+            "MPI_Alltoall");
         !s.ok()) {
       return s;
     }
@@ -122,8 +144,8 @@ class MpiCommunicator final : public Communicator {
       }
       if (recv_counts[r] > 0) {
         requests.emplace_back();
-        status = MpiStatus(MPI_Irecv(in.data(), recv_counts[r], MPI_BYTE, r, kAllToAllTag,
-                                     MPI_COMM_WORLD, &requests.back()),
+        status = MpiStatus(MPI_Irecv(in.data(), recv_counts[r], MPI_BYTE, r, kAllToAllTag, comm_,
+                                     &requests.back()),
                            "MPI_Irecv");
       }
     }
@@ -131,8 +153,8 @@ class MpiCommunicator final : public Communicator {
       const int r = (rank_ + k) % size_;  // staggered, so ranks do not all send to rank 0 first
       if (send_counts[r] == 0) continue;
       requests.emplace_back();
-      status = MpiStatus(MPI_Isend(send[r].data(), send_counts[r], MPI_BYTE, r, kAllToAllTag,
-                                   MPI_COMM_WORLD, &requests.back()),
+      status = MpiStatus(MPI_Isend(send[r].data(), send_counts[r], MPI_BYTE, r, kAllToAllTag, comm_,
+                                   &requests.back()),
                          "MPI_Isend");
     }
     const absl::Status waited = MpiStatus(
@@ -153,24 +175,21 @@ class MpiCommunicator final : public Communicator {
 
   absl::Status Broadcast(std::string* data, int root) override {
     int64_t length = static_cast<int64_t>(data->size());
-    if (auto s = MpiStatus(MPI_Bcast(&length, 1, MPI_INT64_T, root, MPI_COMM_WORLD), "MPI_Bcast");
-        !s.ok()) {
+    if (auto s = MpiStatus(MPI_Bcast(&length, 1, MPI_INT64_T, root, comm_), "MPI_Bcast"); !s.ok()) {
       return s;
     }
     if (auto s = CheckSize(static_cast<size_t>(length), "Broadcast"); !s.ok()) return s;
     data->resize(static_cast<size_t>(length));
-    return MpiStatus(
-        MPI_Bcast(data->data(), static_cast<int>(length), MPI_BYTE, root, MPI_COMM_WORLD),
-        "MPI_Bcast");
+    return MpiStatus(MPI_Bcast(data->data(), static_cast<int>(length), MPI_BYTE, root, comm_),
+                     "MPI_Bcast");
   }
 
   absl::Status Gather(const std::string& send, std::vector<std::string>* recv, int root) override {
     if (auto s = CheckSize(send.size(), "Gather"); !s.ok()) return s;
     int count = static_cast<int>(send.size());
     std::vector<int> counts(size_), displs(size_);
-    if (auto s = MpiStatus(
-            MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, root, MPI_COMM_WORLD),
-            "MPI_Gather");
+    if (auto s = MpiStatus(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm_),
+                           "MPI_Gather");
         !s.ok()) {
       return s;
     }
@@ -184,7 +203,7 @@ class MpiCommunicator final : public Communicator {
     }
     std::string buffer(total, '\0');
     if (auto s = MpiStatus(MPI_Gatherv(send.data(), count, MPI_BYTE, buffer.data(), counts.data(),
-                                       displs.data(), MPI_BYTE, root, MPI_COMM_WORLD),
+                                       displs.data(), MPI_BYTE, root, comm_),
                            "MPI_Gatherv");
         !s.ok()) {
       return s;
@@ -197,16 +216,65 @@ class MpiCommunicator final : public Communicator {
     return absl::OkStatus();
   }
 
-  absl::Status Barrier() override { return MpiStatus(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
+  absl::Status Barrier() override { return MpiStatus(MPI_Barrier(comm_), "MPI_Barrier"); }
+
+  absl::StatusOr<std::unique_ptr<Communicator>> SplitByHost() override {
+    MPI_Comm host;
+    if (auto s =
+            MpiStatus(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &host),
+                      "MPI_Comm_split_type");
+        !s.ok()) {
+      return s;
+    }
+    return std::unique_ptr<Communicator>(new MpiCommunicator(host));
+  }
+
+  absl::StatusOr<std::unique_ptr<Communicator>> Split(int color) override {
+    MPI_Comm part;
+    if (auto s = MpiStatus(MPI_Comm_split(comm_, color < 0 ? MPI_UNDEFINED : color, rank_, &part),
+                           "MPI_Comm_split");
+        !s.ok()) {
+      return s;
+    }
+    if (part == MPI_COMM_NULL) return std::unique_ptr<Communicator>();
+    return std::unique_ptr<Communicator>(new MpiCommunicator(part));
+  }
+
+  // Rank 0 allocates the whole block; the others map it (MPI_Win_shared_query). 64 bytes more
+  // than asked so that the block can start on a cache line whatever MPI's alignment.
+  absl::StatusOr<std::unique_ptr<SharedMemory>> AllocateShared(size_t bytes) override {
+    const MPI_Aint mine = rank_ == 0 ? static_cast<MPI_Aint>(bytes + 64) : 0;
+    void* base = nullptr;
+    MPI_Win win;
+    if (auto s = MpiStatus(MPI_Win_allocate_shared(mine, 1, MPI_INFO_NULL, comm_, &base, &win),
+                           "MPI_Win_allocate_shared");
+        !s.ok()) {
+      return s;
+    }
+    MPI_Aint size = 0;
+    int unit = 0;
+    if (auto s =
+            MpiStatus(MPI_Win_shared_query(win, 0, &size, &unit, &base), "MPI_Win_shared_query");
+        !s.ok()) {
+      MPI_Win_free(&win);
+      return s;
+    }
+    const uintptr_t address = (reinterpret_cast<uintptr_t>(base) + 63) / 64 * 64;
+    void* data = reinterpret_cast<void*>(address);
+    if (rank_ == 0) std::memset(data, 0, bytes);
+    auto memory = std::make_unique<MpiSharedMemory>(win, data, bytes);
+    if (auto s = Barrier(); !s.ok()) return s;  // zeroed before anyone uses it
+    return std::unique_ptr<SharedMemory>(std::move(memory));
+  }
 
  private:
   absl::Status Reduce(void* data, size_t n, MPI_Datatype type, ReduceOp op) {
     if (n > static_cast<size_t>(INT_MAX)) return CheckSize(n, "AllReduce");
-    return MpiStatus(
-        MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(n), type, ToMpi(op), MPI_COMM_WORLD),
-        "MPI_Allreduce");
+    return MpiStatus(MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(n), type, ToMpi(op), comm_),
+                     "MPI_Allreduce");
   }
 
+  MPI_Comm comm_;
   int rank_ = 0;
   int size_ = 1;
   int local_size_ = 1;

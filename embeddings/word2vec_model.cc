@@ -70,8 +70,16 @@ Word2vecWeights::Word2vecWeights(int64_t rows, int dim)
     : rows_(rows),
       dim_(dim),
       stride_(PaddedDim(dim)),
-      w_(static_cast<size_t>(rows) * PaddedDim(dim)),
-      c_(static_cast<size_t>(rows) * PaddedDim(dim)) {}
+      own_(2 * static_cast<size_t>(rows) * PaddedDim(dim)),
+      w_(own_.data()),
+      c_(own_.data() + static_cast<size_t>(rows) * PaddedDim(dim)) {}
+
+Word2vecWeights::Word2vecWeights(int64_t rows, int dim, void* storage)
+    : rows_(rows),
+      dim_(dim),
+      stride_(PaddedDim(dim)),
+      w_(static_cast<float*>(storage)),
+      c_(static_cast<float*>(storage) + static_cast<size_t>(rows) * PaddedDim(dim)) {}
 
 void Word2vecWeights::Initialize(uint64_t seed) {
   Word2vecRandom random(MixSeed(seed, 0x1a17));
@@ -79,7 +87,7 @@ void Word2vecWeights::Initialize(uint64_t seed) {
     float* row = in(w);
     for (int i = 0; i < dim_; ++i) row[i] = (random.Uniform() - 0.5f) * 2.0f / dim_;
   }
-  std::memset(c_.data(), 0, c_.size() * sizeof(float));
+  std::memset(c_, 0, floats_per_matrix() * sizeof(float));
 }
 
 std::string Word2vecWeights::FindNonFinite() const {

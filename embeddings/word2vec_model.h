@@ -50,6 +50,14 @@ class AlignedFloats {
 class Word2vecWeights {
  public:
   Word2vecWeights(int64_t rows, int dim);
+  // W and C in `storage` (64-byte aligned, at least StorageBytes(rows, dim) bytes, not owned):
+  // how the ranks of one host share one model (pipeline/sgns_command.cc).
+  Word2vecWeights(int64_t rows, int dim, void* storage);
+  static size_t StorageBytes(int64_t rows, int dim) {
+    return 2 * static_cast<size_t>(rows) * PaddedDim(dim) * sizeof(float);
+  }
+  Word2vecWeights(const Word2vecWeights&) = delete;
+  Word2vecWeights& operator=(const Word2vecWeights&) = delete;
 
   // W uniform in [-1/dim, 1/dim) (gensim 4's initialization; word2vec C's range is half that)
   // from `seed`, C zero.
@@ -58,13 +66,13 @@ class Word2vecWeights {
   int64_t rows() const { return rows_; }
   int dim() const { return dim_; }
   int stride() const { return stride_; }
-  float* in(int64_t w) { return w_.data() + w * stride_; }
-  const float* in(int64_t w) const { return w_.data() + w * stride_; }
-  float* out(int64_t w) { return c_.data() + w * stride_; }
-  const float* out(int64_t w) const { return c_.data() + w * stride_; }
-  float* in_data() { return w_.data(); }
-  float* out_data() { return c_.data(); }
-  size_t floats_per_matrix() const { return w_.size(); }
+  float* in(int64_t w) { return w_ + w * stride_; }
+  const float* in(int64_t w) const { return w_ + w * stride_; }
+  float* out(int64_t w) { return c_ + w * stride_; }
+  const float* out(int64_t w) const { return c_ + w * stride_; }
+  float* in_data() { return w_; }
+  float* out_data() { return c_; }
+  size_t floats_per_matrix() const { return static_cast<size_t>(rows_) * stride_; }
 
   // A description of the first non-finite value ("input vector of word 12, component 3"), or
   // "" if every value is finite.
@@ -76,8 +84,9 @@ class Word2vecWeights {
   int64_t rows_;
   int dim_;
   int stride_;
-  AlignedFloats w_;
-  AlignedFloats c_;
+  AlignedFloats own_;  // W then C, unless the storage was given
+  float* w_;
+  float* c_;
 };
 
 // HogBatch step. in: b row pointers, out: m row pointers (out[0] the positive, the rest

@@ -180,13 +180,16 @@ bool ApplyDecodedRow(const char* in, int dim, float* x, float* s) {
 
 }  // namespace
 
-ReplicaSync::ReplicaSync(const Word2vecWeights& model, Rows rows, Precision precision)
+ReplicaSync::ReplicaSync(const Word2vecWeights& model, Rows rows, Precision precision,
+                         uint8_t* marks)
     : rows_(rows),
       precision_(precision),
       in_snapshot_(model.floats_per_matrix()),
       out_snapshot_(model.floats_per_matrix()),
-      in_marks_(model.rows(), 0),
-      out_marks_(model.rows(), 0) {
+      own_marks_(marks == nullptr ? 2 * static_cast<size_t>(model.rows()) : 0, 0) {
+  if (marks == nullptr) marks = own_marks_.data();
+  in_marks_ = absl::MakeSpan(marks, static_cast<size_t>(model.rows()));
+  out_marks_ = absl::MakeSpan(marks + model.rows(), static_cast<size_t>(model.rows()));
   std::memcpy(in_snapshot_.data(), model.in(0), model.floats_per_matrix() * sizeof(float));
   std::memcpy(out_snapshot_.data(), model.out(0), model.floats_per_matrix() * sizeof(float));
 }
@@ -227,7 +230,7 @@ absl::Status ReplicaSync::SyncTouched(Word2vecWeights* model, Communicator* comm
   // This rank's marks as a bitmap: W's rows in words [0, words), C's in [words, 2 words).
   std::vector<uint64_t> local(2 * words, 0);
   for (int matrix = 0; matrix < 2; ++matrix) {
-    std::vector<uint8_t>& marks = matrix == 0 ? in_marks_ : out_marks_;
+    const absl::Span<uint8_t> marks = matrix == 0 ? in_marks_ : out_marks_;
     uint64_t* bits = local.data() + matrix * words;
     for (int64_t r = 0; r < v; ++r) {
       if (marks[r] != 0) {

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "cluster/communicator.h"
 #include "embeddings/word2vec_model.h"
 
@@ -58,8 +59,10 @@ class ReplicaSync {
 
   // Takes the first snapshot; every rank's model must be identical here. kInt16 applies to
   // Rows::kTouched with more than one rank; otherwise the merge is exact (float).
+  // `marks` (2 * rows bytes, W's then C's, zero) is where the workers mark the rows they write;
+  // null: the object's own. The ranks of a host that share one model share its marks too.
   explicit ReplicaSync(const Word2vecWeights& model, Rows rows = Rows::kTouched,
-                       Precision precision = Precision::kFloat32);
+                       Precision precision = Precision::kFloat32, uint8_t* marks = nullptr);
 
   // One byte per row of W (in) and C (out); a worker sets a row's byte to 1 when it writes the
   // row. Every write must be marked: an unmarked change would stay on its rank.
@@ -89,7 +92,8 @@ class ReplicaSync {
   bool merged_non_finite_ = true;
   AlignedFloats in_snapshot_;
   AlignedFloats out_snapshot_;
-  std::vector<uint8_t> in_marks_, out_marks_;
+  std::vector<uint8_t> own_marks_;
+  absl::Span<uint8_t> in_marks_, out_marks_;
   std::vector<uint64_t> merged_;  // union bitmap: W's rows, then C's
   std::vector<float> packed_;     // the union's deltas, dim floats per row
   // ReduceRowsInt16's buffers, kept from merge to merge so that no pages are faulted in anew.

@@ -175,15 +175,32 @@ absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Word2vecTrainer::Create(
   absl::StatusOr<int64_t> largest = comm->MaxInt64(corpus->tokens());
   if (!largest.ok()) return largest.status();
   t->total_tokens_ = *total;
-  if (comm->size() > 1) {
+  // The merging ranks: every rank, or with sharing each host's rank 0; replicas: their number.
+  const bool sharing = options.host != nullptr;
+  t->host_ = options.host;
+  t->sync_comm_ = sharing ? options.replicas : comm;
+  t->scans_ = !sharing || options.host->rank() == 0;
+  absl::StatusOr<int64_t> replicas = comm->SumInt64(t->scans_ ? 1 : 0);
+  if (!replicas.ok()) return replicas.status();
+  t->merging_ = *replicas > 1;
+  if (t->merging_) {
     if (spec.sync_words() > 0) {
+      // With sharing a host's ranks together train ranks-per-host times the words of one rank
+      // between merges; the interval stays --sync-words words per rank.
       t->rounds_ = static_cast<int>(
           std::clamp<int64_t>((*largest + spec.sync_words() - 1) / spec.sync_words(), 1, 1 << 30));
     }
-    t->sync_ = std::make_unique<ReplicaSync>(*model, options.sync_rows,
-                                             spec.sync_precision() == SYNC_PRECISION_INT16
-                                                 ? ReplicaSync::Precision::kInt16
-                                                 : ReplicaSync::Precision::kFloat32);
+    if (t->sync_comm_ != nullptr) {
+      t->sync_ = std::make_unique<ReplicaSync>(*model, options.sync_rows,
+                                               spec.sync_precision() == SYNC_PRECISION_INT16
+                                                   ? ReplicaSync::Precision::kInt16
+                                                   : ReplicaSync::Precision::kFloat32,
+                                               sharing ? options.shared_marks : nullptr);
+    }
+  }
+  // With sharing, no rank of the host writes the model before its rank 0 took the snapshot.
+  if (sharing) {
+    if (absl::Status s = options.host->Barrier(); !s.ok()) return s;
   }
   Word2vecShared shared;
   shared.weights = model;
@@ -199,7 +216,10 @@ absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Word2vecTrainer::Create(
   shared.alpha = static_cast<float>(t->alpha_);
   shared.rank_tokens = corpus->tokens();
   shared.rank_words_done = &t->rank_words_done_;
-  if (t->sync_ != nullptr) {
+  if (t->merging_ && sharing) {
+    shared.in_marks = options.shared_marks;
+    shared.out_marks = options.shared_marks + model->rows();
+  } else if (t->sync_ != nullptr) {
     shared.in_marks = t->sync_->in_marks();
     shared.out_marks = t->sync_->out_marks();
   }
@@ -246,13 +266,18 @@ absl::Status Word2vecTrainer::TrainEpoch(int epoch) {
   }
   for (int round = 0; round < rounds_; ++round) {
     if (absl::Status s = RunRound(epoch, round); !s.ok()) return s;
-    if (sync_ != nullptr) {
-      if (absl::Status s = sync_->Sync(model_, comm_); !s.ok()) return s;
+    // With sharing, the host's ranks have all finished writing before anyone reads or merges
+    // (the agreement below keeps them from training on while their rank 0 merges).
+    if (host_ != nullptr) {
+      if (absl::Status s = host_->Barrier(); !s.ok()) return s;
     }
-    if (sync_ != nullptr || round + 1 == rounds_) {
+    if (sync_ != nullptr) {
+      if (absl::Status s = sync_->Sync(model_, sync_comm_); !s.ok()) return s;
+    }
+    if (merging_ || round + 1 == rounds_) {
       // After a merge that checked its rows, only a reported non-finite value needs the scan
       // (which names the first bad value); otherwise every round would read the whole model.
-      const bool scan = sync_ == nullptr || sync_->merged_non_finite();
+      const bool scan = scans_ && (sync_ == nullptr || sync_->merged_non_finite());
       const std::string bad = scan ? model_->FindNonFinite() : std::string();
       absl::Status local =
           bad.empty() ? absl::OkStatus()

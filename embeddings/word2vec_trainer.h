@@ -1,5 +1,7 @@
 // Skip-gram / CBOW training of one rank's replica: Hogwild threads over the rank's corpus,
-// rounds of --sync-words words between synchronizations of the replicas across ranks.
+// rounds of --sync-words words between synchronizations of the replicas across ranks. With
+// model sharing (Word2vecTrainerOptions::host) the ranks of a host train one replica in shared
+// memory, Hogwild across processes, and replicas are merged only between hosts.
 //
 // Each epoch is cut into R rounds, R agreed by all ranks from the largest shard
 // (ceil(max_rank_tokens / sync_words), 1 with one rank or sync_words 0), so every rank makes
@@ -61,6 +63,15 @@ struct Word2vecTrainerOptions {
   double progress_seconds = 10;  // 0: no progress lines
   // Which rows the replica merges all-reduce (the result is the same; kAll for comparison).
   ReplicaSync::Rows sync_rows = ReplicaSync::Rows::kTouched;
+  // The ranks of this rank's host when they train one model in shared memory (the model given
+  // to Create is then the same memory on all of them, initialized by the host's rank 0), else
+  // null: every rank trains its own replica. With sharing, a replica is a host's model: the
+  // host's rank 0 merges it with the other hosts' over `replicas` (null on the host's other
+  // ranks), using `shared_marks` (2 * rows bytes in the shared memory, zero) for the rows any
+  // rank of the host wrote.
+  Communicator* host = nullptr;
+  Communicator* replicas = nullptr;
+  uint8_t* shared_marks = nullptr;
 };
 
 class Word2vecTrainer {
@@ -78,6 +89,10 @@ class Word2vecTrainer {
 
   int64_t total_tokens() const { return total_tokens_; }
   int rounds_per_epoch() const { return rounds_; }
+  // Replica merges per epoch (0 with one replica: one rank, or one host sharing its model).
+  int syncs_per_epoch() const { return merging_ ? rounds_ : 0; }
+  // Ranks training one model in shared memory (1 without sharing).
+  int ranks_per_model() const { return host_ != nullptr ? host_->size() : 1; }
   double mean_loss() const { return last_loss_; }
   double seconds() const { return seconds_; }
   // This rank's replica merges so far (zero with one rank): bytes, rows, seconds (including
@@ -107,8 +122,12 @@ class Word2vecTrainer {
   NegativeSampler sampler_;
   std::vector<float> keep_;
   HuffmanTree tree_;
-  std::unique_ptr<ReplicaSync> sync_;
-  Word2vecCorpus balanced_;  // the corpus trained with several ranks (BalanceCorpus)
+  std::unique_ptr<ReplicaSync> sync_;  // on the ranks that merge (every rank without sharing)
+  Communicator* sync_comm_ = nullptr;  // the merging ranks
+  Communicator* host_ = nullptr;       // with sharing: the ranks of this host
+  bool merging_ = false;               // whether there are replicas to merge (on every rank)
+  bool scans_ = true;                  // whether this rank checks the model for NaN/Inf
+  Word2vecCorpus balanced_;            // the corpus trained with several ranks (BalanceCorpus)
   std::vector<std::unique_ptr<Word2vecWorker>> workers_;
   std::atomic<int64_t> rank_words_done_{0};  // this epoch, all threads
   int64_t total_tokens_ = 0;                 // all ranks

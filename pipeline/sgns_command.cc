@@ -170,26 +170,71 @@ absl::Status WriteVectors(const SgnsCommand& spec, const Word2vecWeights& weight
 }
 
 // Loads the checkpoint for --resume; returns the epochs already done.
-absl::StatusOr<int> Resume(const SgnsCommand& spec, uint64_t vocab_checksum,
-                           Word2vecWeights* weights, Communicator* comm) {
+// The model of this rank: its own, or with --share-model host the one its host's ranks map
+// (host rank 0 initializes it and reads the checkpoint; the others wait at a host barrier).
+struct RankModel {
+  std::unique_ptr<Communicator> host;      // sharing: the ranks of this host
+  std::unique_ptr<Communicator> replicas;  // sharing: the hosts' rank 0s (null on the others)
+  std::unique_ptr<SharedMemory> memory;    // sharing: W, C, then the row marks
+  std::unique_ptr<Word2vecWeights> weights;
+  uint8_t* marks = nullptr;
+  // Whether this rank writes the model's initial values (every rank without sharing).
+  bool initializes() const { return host == nullptr || host->rank() == 0; }
+};
+
+absl::StatusOr<RankModel> MakeRankModel(const SgnsSpec& spec, int64_t rows, Communicator* comm) {
+  RankModel m;
+  if (spec.share_model() == SHARE_MODEL_HOST && comm->local_size() > 1) {
+    absl::StatusOr<std::unique_ptr<Communicator>> host = comm->SplitByHost();
+    if (!host.ok()) return host.status();
+    m.host = *std::move(host);
+    const size_t model_bytes = Word2vecWeights::StorageBytes(rows, spec.dim());
+    absl::StatusOr<std::unique_ptr<SharedMemory>> memory =
+        m.host->AllocateShared(model_bytes + 2 * static_cast<size_t>(rows));
+    if (!memory.ok()) return memory.status();
+    m.memory = *std::move(memory);
+    m.weights = std::make_unique<Word2vecWeights>(rows, spec.dim(), m.memory->data());
+    m.marks = static_cast<uint8_t*>(m.memory->data()) + model_bytes;
+    absl::StatusOr<std::unique_ptr<Communicator>> replicas =
+        comm->Split(m.host->rank() == 0 ? 0 : -1);
+    if (!replicas.ok()) return replicas.status();
+    m.replicas = *std::move(replicas);
+  } else {
+    m.weights = std::make_unique<Word2vecWeights>(rows, spec.dim());
+  }
+  if (m.initializes()) m.weights->Initialize(spec.seed());
+  return m;
+}
+
+// Only the ranks that initialize the model read the checkpoint into it; the epoch count they
+// read is the same on every host and reaches the host's other ranks by a maximum.
+absl::StatusOr<int> Resume(const SgnsCommand& spec, uint64_t vocab_checksum, const RankModel& model,
+                           Communicator* comm) {
   const std::string path = Word2vecCheckpointPath(spec.output_dir());
-  absl::StatusOr<int> done;
+  absl::StatusOr<int> done = 0;
   if (!std::filesystem::exists(path)) {
     done = absl::FailedPreconditionError(
         absl::StrCat("--resume: no checkpoint at ", path, " (run without --resume first)"));
-  } else {
-    done = ReadWord2vecCheckpoint(path, vocab_checksum, SgnsSpecFingerprint(spec.sgns()), weights);
+  } else if (model.initializes()) {
+    done = ReadWord2vecCheckpoint(path, vocab_checksum, SgnsSpecFingerprint(spec.sgns()),
+                                  model.weights.get());
   }
   if (absl::Status s = comm->AgreeOk(done.status()); !s.ok()) return s;
-  return done;
+  absl::StatusOr<int64_t> epochs = comm->MaxInt64(*done);
+  if (!epochs.ok()) return epochs.status();
+  return static_cast<int>(*epochs);
 }
 
 absl::Status Train(const SgnsCommand& spec, const Vocabulary& vocab, const Word2vecCorpus& corpus,
-                   Word2vecWeights* weights, int start_epoch, bool* stopped, Communicator* comm,
+                   RankModel* model, int start_epoch, bool* stopped, Communicator* comm,
                    const EpochCallback& on_epoch, StageOutputs* outputs) {
+  Word2vecWeights* weights = model->weights.get();
   std::vector<int64_t> counts;
   for (const VocabWord& w : vocab) counts.push_back(w.count);
   Word2vecTrainerOptions options;
+  options.host = model->host.get();
+  options.replicas = model->replicas.get();
+  options.shared_marks = model->marks;
   options.threads = ResolveThreads(spec.runtime(), *comm);
   options.progress_seconds = spec.runtime().progress_seconds();
   absl::StatusOr<std::unique_ptr<Word2vecTrainer>> trainer =
@@ -222,11 +267,14 @@ absl::Status Train(const SgnsCommand& spec, const Vocabulary& vocab, const Word2
     const Word2vecTrainer& t = **trainer;
     std::printf(
         "wordmill sgns: %lld words x %d epochs (from epoch %d) in %.2f s on %d rank(s) x %d "
-        "thread(s), %d sync(s) per epoch of %.1f MB each (%.2f s in all); last epoch's loss "
+        "thread(s)%s, %d sync(s) per epoch of %.1f MB each (%.2f s in all); last epoch's loss "
         "%.4f\n",
         static_cast<long long>(t.total_tokens()), epochs, start_epoch + 1, t.seconds(),
-        comm->size(), options.threads, comm->size() > 1 ? t.rounds_per_epoch() : 0,
-        t.sync_bytes() / 1e6, t.sync_seconds(), t.mean_loss());
+        comm->size(), options.threads,
+        t.ranks_per_model() > 1
+            ? absl::StrCat(" (one model shared by ", t.ranks_per_model(), " ranks)").c_str()
+            : "",
+        t.syncs_per_epoch(), t.sync_bytes() / 1e6, t.sync_seconds(), t.mean_loss());
   }
   return absl::OkStatus();
 }
@@ -254,18 +302,23 @@ absl::Status RunSgnsStage(const SgnsCommand& spec, Communicator* comm, StageOutp
   const uint64_t checksum = VocabularyChecksum(*vocab);
   absl::StatusOr<Word2vecCorpus> corpus = LoadIdShard(encoded->path, checksum);
   if (absl::Status s = comm->AgreeOk(corpus.status()); !s.ok()) return s;
-  Word2vecWeights weights(static_cast<int64_t>(vocab->size()), spec.sgns().dim());
-  weights.Initialize(spec.sgns().seed());
+  absl::StatusOr<RankModel> model =
+      MakeRankModel(spec.sgns(), static_cast<int64_t>(vocab->size()), comm);
+  if (absl::Status s = comm->AgreeOk(model.status()); !s.ok()) return s;
+  const Word2vecWeights& weights = *model->weights;
   int start_epoch = 0;
   if (spec.resume()) {
-    absl::StatusOr<int> done = Resume(spec, checksum, &weights, comm);
+    absl::StatusOr<int> done = Resume(spec, checksum, *model, comm);
     if (!done.ok()) return done.status();
     start_epoch = *done;
+  }
+  if (model->host != nullptr) {  // the shared model is ready before anyone trains on it
+    if (absl::Status s = model->host->Barrier(); !s.ok()) return s;
   }
   bool stopped = false;
   if (start_epoch < spec.sgns().epochs()) {
     if (absl::Status s =
-            Train(spec, *vocab, *corpus, &weights, start_epoch, &stopped, comm, on_epoch, outputs);
+            Train(spec, *vocab, *corpus, &*model, start_epoch, &stopped, comm, on_epoch, outputs);
         !s.ok()) {
       return s;
     }

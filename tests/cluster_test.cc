@@ -90,7 +90,8 @@ std::string PipelineConfig(const std::string& corpus, const std::string& out) {
                       "\" }\n"
                       "vocabulary { min_count: 2 }\n"
                       "cooccur { window: 5 memory_mb: 8 }\n"
-                      "model {\n  name: \"sg\"\n  sgns { dim: 16 window: 3 epochs: 2 seed: 3 }\n}\n"
+                      "model {\n  name: \"sg\"\n  sgns { dim: 16 window: 3 epochs: 2 seed: 3 "
+                      "share_model: SHARE_MODEL_NONE }\n}\n"
                       "model {\n  name: \"gl\"\n  glove { dim: 16 epochs: 3 }\n}\n"
                       "runtime { threads: 1 progress_seconds: 0 }\noutput_dir: \"",
                       out, "\"\n");
@@ -117,14 +118,30 @@ TEST_F(ClusterTest, FourOversubscribedRanksMatchOneRankAndAreReproducible) {
   EXPECT_EQ(ReadFile(four + "/vocab/vocab.tsv"), vocab);
   EXPECT_EQ(ReadFile(again + "/vocab/vocab.tsv"), vocab);
 
-  // Skip-gram at np = 4 (one thread per rank): the same model every run, every word present.
+  // Skip-gram at np = 4 (one thread per rank) with a replica per rank: the same model every
+  // run, every word present.
   for (const std::string& out : {four, again}) {
     CommandResult r = RunCommand(absl::StrCat(
         MpiWordmill(4), " sgns --vocab ", Quote(one + "/vocab/vocab.tsv"), " --output-dir ",
         Quote(out + "/sgns"), " --dim 16 --epochs 2 --window 3 --seed 3 --threads 1",
+        " --share-model none --progress-seconds 0 ", Quote(corpus_)));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_THAT(r.output, ::testing::HasSubstr("on 4 rank(s) x 1 thread(s), ")) << r.output;
+  }
+  // The default: the 4 ranks of this host train one model in shared memory, no merges.
+  {
+    CommandResult r = RunCommand(absl::StrCat(
+        MpiWordmill(4), " sgns --vocab ", Quote(one + "/vocab/vocab.tsv"), " --output-dir ",
+        Quote(four + "/shared"), " --dim 16 --epochs 2 --window 3 --seed 3 --threads 1",
         " --progress-seconds 0 ", Quote(corpus_)));
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_THAT(r.output, ::testing::HasSubstr("on 4 rank(s) x 1 thread(s)")) << r.output;
+    EXPECT_THAT(r.output, ::testing::HasSubstr("on 4 rank(s) x 1 thread(s) (one model shared by "
+                                               "4 ranks), 0 sync(s) per epoch"))
+        << r.output;
+    absl::StatusOr<EmbeddingMatrix> shared = ReadEmbeddings(four + "/shared/vectors.bin");
+    ASSERT_TRUE(shared.ok()) << shared.status();
+    EXPECT_EQ(shared->rows(), ReadEmbeddings(four + "/sgns/vectors.bin")->rows());
+    for (float v : shared->values) ASSERT_TRUE(std::isfinite(v));
   }
   EXPECT_EQ(ReadFile(four + "/sgns/vectors.bin"), ReadFile(again + "/sgns/vectors.bin"));
   absl::StatusOr<EmbeddingMatrix> vectors = ReadEmbeddings(four + "/sgns/vectors.bin");
@@ -299,6 +316,21 @@ TEST_F(ClusterTest, TwoHostsOverTcpProduceTheOutputsOfOneHost) {
     EXPECT_GT(expected.size(), 1000u) << shard;
     EXPECT_TRUE(RecordPayloads(two + shard) == expected) << shard << " differs";
   }
+
+  // Skip-gram with the ranks of each host sharing one model: the two host models are merged
+  // by each host's rank 0 (tests/word2vec_trainer_test.cc checks the merged replicas agree).
+  const std::string shared_out = dir_.File("shared-sgns");
+  run = RunCommand(absl::StrCat(hosts.Mpirun(4), " sgns --vocab ",
+                                Quote(one + "/work/vocab/vocab.tsv"), " --output-dir ",
+                                Quote(shared_out), " --dim 16 --epochs 2 --window 3 --threads 1",
+                                " --sync-words 2000 --progress-seconds 0 ", Quote(corpus_)));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, ContainsRegex("\\(one model shared by 2 ranks\\), [1-9][0-9]* "
+                                        "sync\\(s\\) per epoch"))
+      << run.output;
+  absl::StatusOr<EmbeddingMatrix> shared = ReadEmbeddings(shared_out + "/vectors.bin");
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  for (float v : shared->values) ASSERT_TRUE(std::isfinite(v));
 
   // A bad file is reported by the rank that read it, naming its host: ranks 0-1 run on the
   // first namespace, 2-3 on the second.

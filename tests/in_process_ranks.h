@@ -6,12 +6,15 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cluster/communicator.h"
@@ -21,9 +24,12 @@ namespace testing {
 
 // P ranks in one process. Every collective: each rank deposits its bytes, all wait, each reads
 // what it needs (reductions in rank order 0, 1, ..., so results are deterministic), all wait.
+// `ranks_per_host` consecutive ranks form one "host" (local_size, SplitByHost); shared memory
+// (AllocateShared) is a heap block that the ranks' threads share.
 class InProcessRanks {
  public:
-  explicit InProcessRanks(int size) : size_(size), slots_(size) {}
+  explicit InProcessRanks(int size, int ranks_per_host = 0)
+      : size_(size), ranks_per_host_(ranks_per_host > 0 ? ranks_per_host : size), slots_(size) {}
 
   std::unique_ptr<Communicator> Member(int rank) { return std::make_unique<Member_>(this, rank); }
 
@@ -77,12 +83,41 @@ class InProcessRanks {
     Wait();
   }
 
+  class Block final : public SharedMemory {
+   public:
+    Block(std::shared_ptr<char> data, size_t size) : data_(std::move(data)), size_(size) {}
+    void* data() override { return data_.get(); }
+    size_t size() const override { return size_; }
+
+   private:
+    std::shared_ptr<char> data_;
+    size_t size_;
+  };
+
   class Member_ final : public Communicator {
    public:
-    Member_(InProcessRanks* group, int rank) : g_(group), rank_(rank) {}
+    Member_(InProcessRanks* group, int rank, std::shared_ptr<InProcessRanks> keep = nullptr)
+        : g_(group), rank_(rank), keep_(std::move(keep)) {}
     int rank() const override { return rank_; }
     int size() const override { return g_->size_; }
-    int local_size() const override { return g_->size_; }
+    int local_size() const override { return g_->ranks_per_host_; }
+    absl::StatusOr<std::unique_ptr<Communicator>> SplitByHost() override {
+      return SplitBy(rank_ / g_->ranks_per_host_, /*by_host=*/true);
+    }
+    absl::StatusOr<std::unique_ptr<Communicator>> Split(int color) override {
+      return SplitBy(color, /*by_host=*/false);
+    }
+    absl::StatusOr<std::unique_ptr<SharedMemory>> AllocateShared(size_t bytes) override {
+      if (rank_ == 0) {
+        char* p = static_cast<char*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64));
+        std::memset(p, 0, bytes);
+        g_->block_ = std::shared_ptr<char>(p, [](char* q) { std::free(q); });
+      }
+      g_->Wait();
+      std::shared_ptr<char> block = g_->block_;
+      g_->Wait();
+      return std::unique_ptr<SharedMemory>(new Block(std::move(block), bytes));
+    }
     absl::Status AllToAll(const std::vector<std::string>& send,
                           std::vector<std::string>* recv) override {
       if (static_cast<int>(send.size()) != size()) return absl::InvalidArgumentError("size");
@@ -140,11 +175,42 @@ class InProcessRanks {
     }
 
    private:
+    // The members of one color form a new group, created by the first of them to get there
+    // and kept by all of them.
+    std::unique_ptr<Communicator> SplitBy(int color, bool by_host) {
+      const std::vector<std::string>& all =
+          g_->Exchange(rank_, std::string(reinterpret_cast<const char*>(&color), sizeof(color)));
+      std::vector<int> colors(g_->size_);
+      for (int r = 0; r < g_->size_; ++r) std::memcpy(&colors[r], all[r].data(), sizeof(int));
+      g_->Wait();
+      const int64_t serial = splits_++;
+      if (color < 0) return nullptr;
+      int sub_rank = 0, sub_size = 0;
+      for (int r = 0; r < g_->size_; ++r) {
+        if (colors[r] != color) continue;
+        if (r < rank_) ++sub_rank;
+        ++sub_size;
+      }
+      std::shared_ptr<InProcessRanks> group;
+      {
+        std::lock_guard<std::mutex> lock(g_->mutex_);
+        std::shared_ptr<InProcessRanks>& slot = g_->subgroups_[{serial, color}];
+        if (slot == nullptr) slot = std::make_shared<InProcessRanks>(sub_size, by_host ? 0 : 1);
+        group = slot;
+      }
+      return std::make_unique<Member_>(group.get(), sub_rank, group);
+    }
+
     InProcessRanks* g_;
     int rank_;
+    std::shared_ptr<InProcessRanks> keep_;  // a group from a split lives as long as its members
+    int64_t splits_ = 0;
   };
 
   const int size_;
+  const int ranks_per_host_;
+  std::shared_ptr<char> block_;  // AllocateShared's block on its way from rank 0 to the others
+  std::map<std::pair<int64_t, int>, std::shared_ptr<InProcessRanks>> subgroups_;
   std::mutex mutex_;
   std::condition_variable cv_;
   int waiting_ = 0;

@@ -259,6 +259,111 @@ TEST(Word2vecTrainerTest, Int16MergeAcrossRanksIsDeterministicAndLearnsTheTopics
   EXPECT_LT(stats[0].bytes, exact_stats[0].bytes);
 }
 
+// Trains `ranks` ranks, `per_host` of them per "host" sharing one model in shared memory (as
+// pipeline/sgns_command.cc sets it up), one thread each; returns every rank's final W and C
+// (copied before the shared memory goes) and its merge statistics.
+struct SharedRun {
+  std::vector<std::vector<float>> in, out;
+  std::vector<ReplicaSyncStats> stats;
+  std::vector<int> syncs_per_epoch, ranks_per_model;
+};
+// Rank r's corpus has sentences of topic r % 2 only, so that the two ranks of a host write
+// different rows of W.
+SharedRun TrainSharedRanks(const SgnsSpec& spec, int ranks, int per_host) {
+  std::vector<Word2vecCorpus> corpora;
+  std::vector<int64_t> counts(2 * kTopicWords, 0);
+  for (int r = 0; r < ranks; ++r) {
+    const Word2vecCorpus both = TopicCorpus(2 * (200 + 40 * r), 20 + r);
+    corpora.emplace_back();
+    for (int64_t p = r % 2; p < both.paragraphs(); p += 2) {
+      corpora.back().AddParagraph(both.ids.data() + both.offsets[p],
+                                  static_cast<size_t>(both.offsets[p + 1] - both.offsets[p]));
+    }
+    for (uint32_t id : corpora.back().ids) ++counts[id];
+  }
+  SharedRun run;
+  run.in.resize(ranks);
+  run.out.resize(ranks);
+  run.stats.resize(ranks);
+  run.syncs_per_epoch.resize(ranks);
+  run.ranks_per_model.resize(ranks);
+  InProcessRanks group(ranks, per_host);
+  group.Run([&](int rank, Communicator* comm) {
+    absl::StatusOr<std::unique_ptr<Communicator>> host = comm->SplitByHost();
+    ASSERT_TRUE(host.ok()) << host.status();
+    const int64_t rows = 2 * kTopicWords;
+    const size_t model_bytes = Word2vecWeights::StorageBytes(rows, spec.dim());
+    absl::StatusOr<std::unique_ptr<SharedMemory>> memory =
+        (*host)->AllocateShared(model_bytes + 2 * rows);
+    ASSERT_TRUE(memory.ok()) << memory.status();
+    Word2vecWeights w(rows, spec.dim(), (*memory)->data());
+    if ((*host)->rank() == 0) w.Initialize(spec.seed());
+    ASSERT_TRUE((*host)->Barrier().ok());
+    absl::StatusOr<std::unique_ptr<Communicator>> replicas =
+        comm->Split((*host)->rank() == 0 ? 0 : -1);
+    ASSERT_TRUE(replicas.ok()) << replicas.status();
+    Word2vecTrainerOptions options;
+    options.threads = 1;
+    options.progress_seconds = 0;
+    options.host = host->get();
+    options.replicas = replicas->get();
+    options.shared_marks = static_cast<uint8_t*>((*memory)->data()) + model_bytes;
+    auto trainer = Word2vecTrainer::Create(spec, counts, &corpora[rank], &w, options, comm);
+    ASSERT_TRUE(trainer.ok()) << trainer.status();
+    for (int e = 0; e < spec.epochs(); ++e) ASSERT_TRUE((*trainer)->TrainEpoch(e).ok());
+    run.in[rank] = Matrix(w, false);
+    run.out[rank] = Matrix(w, true);
+    run.stats[rank] = (*trainer)->sync_stats();
+    run.syncs_per_epoch[rank] = (*trainer)->syncs_per_epoch();
+    run.ranks_per_model[rank] = (*trainer)->ranks_per_model();
+    ASSERT_TRUE((*host)->Barrier().ok());  // nobody frees the memory while another still copies
+  });
+  return run;
+}
+
+// Two ranks on one host share one model: no merges, and the model learns the planted topics.
+TEST(Word2vecTrainerTest, RanksOfOneHostShareOneModelWithoutMerges) {
+  SgnsSpec spec = SmallSpec();
+  spec.set_sync_words(500);
+  const SharedRun run = TrainSharedRanks(spec, 2, 2);
+  for (int rank = 0; rank < 2; ++rank) {
+    EXPECT_EQ(run.syncs_per_epoch[rank], 0);
+    EXPECT_EQ(run.stats[rank].syncs, 0);
+    EXPECT_EQ(run.ranks_per_model[rank], 2);
+  }
+  EXPECT_EQ(run.in[0], run.in[1]);  // one model
+  Word2vecWeights w(2 * kTopicWords, spec.dim());
+  std::memcpy(w.in(0), run.in[0].data(), run.in[0].size() * sizeof(float));
+  EXPECT_TRUE(w.FindNonFinite().empty());
+  EXPECT_GE(OwnTopicFraction(w), 0.95);
+}
+
+// Two "hosts" of two ranks each: each host's rank 0 merges the host's model with the other
+// host's, with the rows that either rank of the host wrote (shared marks). A write of the
+// second rank left out of the merge would stay on its host and the hosts' models would differ.
+TEST(Word2vecTrainerTest, HostModelsMergeAcrossHostsIntoIdenticalReplicas) {
+  for (Word2vecSyncPrecision precision : {SYNC_PRECISION_INT16, SYNC_PRECISION_FLOAT32}) {
+    SgnsSpec spec = SmallSpec();
+    spec.set_sync_words(500);
+    spec.set_sync_precision(precision);
+    const SharedRun run = TrainSharedRanks(spec, 4, 2);
+    for (int rank = 0; rank < 4; ++rank) {
+      EXPECT_EQ(run.in[rank], run.in[0]) << "rank " << rank;
+      EXPECT_EQ(run.out[rank], run.out[0]) << "rank " << rank;
+      EXPECT_GT(run.syncs_per_epoch[rank], 0);
+      // Only the hosts' first ranks merge.
+      EXPECT_EQ(run.stats[rank].syncs > 0, rank % 2 == 0) << "rank " << rank;
+    }
+    EXPECT_EQ(run.stats[0].syncs, spec.epochs() * run.syncs_per_epoch[0]);
+    // The merged rows include the second rank's: more than the first rank touched alone.
+    EXPECT_GT(run.stats[0].merged_rows[1], 0);
+    Word2vecWeights w(2 * kTopicWords, spec.dim());
+    std::memcpy(w.in(0), run.in[0].data(), run.in[0].size() * sizeof(float));
+    EXPECT_TRUE(w.FindNonFinite().empty());
+    EXPECT_GE(OwnTopicFraction(w), 0.95);
+  }
+}
+
 TEST(Word2vecTrainerTest, RandomStartDoesNotShowTheStructure) {
   Word2vecWeights w(2 * kTopicWords, 24);
   w.Initialize(3);
