@@ -3,13 +3,16 @@
 # settings (dim 100, window 5, negative 5, sample 1e-4, min-count 5, 5 epochs, 2 threads),
 # all in one invocation so the machine's load is comparable:
 #   wordmill sgns skip-gram (2 threads), wordmill CBOW (alpha 0.05), gensim Word2Vec(sg=1),
-#   fasttext skipgram -minn 0 -maxn 0, and wordmill at np = 1 and np = 2 with one thread per rank.
+#   fasttext skipgram -minn 0 -maxn 0, and wordmill at np = 1 and np = 2 with one thread per rank
+#   (np = 2 both with the host's ranks sharing one model, the default, and with a replica per
+#   rank, --share-model none).
 # Every tool reads the same token stream (`wordmill tokenize`: one paragraph per line); wordmill
 # reads it too (its tokenizer leaves those tokens unchanged). Each model is evaluated by
 # `wordmill eval` (analogy 3CosAdd with restrict-vocab 30000, WS-353 Spearman).
 #
 #   bench/sgns.sh                 WORDMILL=path/to/wordmill bench/sgns.sh
-#   SWEEP=1 bench/sgns.sh         also np = 2 with --sync-words 100000, 1000000 and 0 (per epoch)
+#   SWEEP=1 bench/sgns.sh         also np = 2 replicas with --sync-words 100000, 500000, 1000000
+#                                 and 0 (per epoch)
 #   ONLY=wordmill bench/sgns.sh   skip gensim and fastText
 #   KEEP=1 bench/sgns.sh          keep the work directory (token file, logs, vectors)
 #
@@ -103,9 +106,11 @@ PY
 fi
 wm wordmill-np1-t1 1 1 || true
 wm wordmill-np2-t1 2 1 || true
+# The same with a replica per rank (merged every --sync-words) instead of one shared model.
+wm wordmill-np2-t1-replicas 2 1 --share-model none || true
 if [[ -n "${SWEEP:-}" ]]; then
   for sync in 100000 500000 1000000 0; do
-    wm "wordmill-np2-t1-sync$sync" 2 1 --sync-words "$sync" || true
+    wm "wordmill-np2-t1-sync$sync" 2 1 --share-model none --sync-words "$sync" || true
   done
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

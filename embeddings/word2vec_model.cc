@@ -48,6 +48,12 @@ inline void Axpy(float g, const float* x, float* y, int n) {
 // log(1 + exp(z)) without overflow.
 inline float Softplus(float z) { return std::max(z, 0.0f) + std::log1p(std::exp(-std::fabs(z))); }
 inline float Sigmoid(float z) { return 1.0f / (1.0f + std::exp(-z)); }
+// Whether s = s(x) has |x| >= 6 (tested on s, which is monotonic in x): with skip_saturated such
+// a pair gets no update, as in gensim (its sigmoid table's range).
+inline bool Saturated(float s) {
+  constexpr float kLow = 0.0024726232f, kHigh = 0.99752738f;  // s(-6), s(6)
+  return s <= kLow || s >= kHigh;
+}
 
 }  // namespace
 
@@ -121,7 +127,8 @@ EmbeddingMatrix Word2vecWeights::Export(const std::vector<std::string>& words, b
 }
 
 float NsBatchStep(const float* const* in, int b, const float* const* out, int m, int stride,
-                  float alpha, float* scores, float* d_in, float* d_out, bool with_loss) {
+                  float alpha, float* scores, float* d_in, float* d_out, bool with_loss,
+                  bool skip_saturated) {
   for (int i = 0; i < b; ++i) {
     for (int k = 0; k < m; ++k) scores[i * m + k] = Dot(in[i], out[k], stride);
   }
@@ -140,8 +147,10 @@ float NsBatchStep(const float* const* in, int b, const float* const* out, int m,
   x = (1.0f + x).inverse();  // now s(x)
   for (int i = 0; i < b; ++i) {
     float* g = scores + static_cast<size_t>(i) * m;
-    g[0] = alpha * (1.0f - g[0]);
-    for (int k = 1; k < m; ++k) g[k] *= -alpha;
+    for (int k = 0; k < m; ++k) {
+      const float s = g[k];
+      g[k] = skip_saturated && Saturated(s) ? 0.0f : k == 0 ? alpha * (1.0f - s) : -alpha * s;
+    }
   }
   // d_out first: it needs the inputs as they were on entry, and d_in may alias them.
   for (int k = 0; k < m; ++k) {
@@ -159,14 +168,16 @@ float NsBatchStep(const float* const* in, int b, const float* const* out, int m,
 }
 
 float NsPairStep(const float* h, const uint32_t* rows, int m, float* output, int stride,
-                 float alpha, float* neu1e) {
+                 float alpha, float* neu1e, bool skip_saturated) {
   float loss = 0;
   for (int k = 0; k < m; ++k) {
     float* c = output + static_cast<size_t>(rows[k]) * stride;
     const float f = Dot(h, c, stride);
     const float label = k == 0 ? 1.0f : 0.0f;
     loss += k == 0 ? Softplus(-f) : Softplus(f);
-    const float g = alpha * (label - Sigmoid(f));
+    const float sig = Sigmoid(f);
+    if (skip_saturated && Saturated(sig)) continue;
+    const float g = alpha * (label - sig);
     Axpy(g, c, neu1e, stride);
     Axpy(g, h, c, stride);
   }
@@ -174,14 +185,16 @@ float NsPairStep(const float* h, const uint32_t* rows, int m, float* output, int
 }
 
 float HsPairStep(const float* h, const uint32_t* points, const uint8_t* codes, int length,
-                 float* output, int stride, float alpha, float* neu1e) {
+                 float* output, int stride, float alpha, float* neu1e, bool skip_saturated) {
   float loss = 0;
   for (int j = 0; j < length; ++j) {
     float* c = output + static_cast<size_t>(points[j]) * stride;
     const float f = Dot(h, c, stride);
     const float label = 1.0f - codes[j];
     loss += label > 0 ? Softplus(-f) : Softplus(f);
-    const float g = alpha * (label - Sigmoid(f));
+    const float sig = Sigmoid(f);
+    if (skip_saturated && Saturated(sig)) continue;
+    const float g = alpha * (label - sig);
     Axpy(g, c, neu1e, stride);
     Axpy(g, h, c, stride);
   }

@@ -12,7 +12,8 @@
 //    axpys over the padded rows; Eigen's vectorized exp/log1p for the logistic and the loss).
 //  - NsPairStep / HsPairStep: word2vec's classic per-(input, output) loops.
 // Each returns the loss of its example(s) and writes the SGD step -alpha * dLoss/d(parameter),
-// so the tests can check the kernels against finite differences of the loss.
+// so the tests can check the kernels against finite differences of the loss — except, with
+// skip_saturated (the trainer's default), for pairs whose score is beyond ±6: no step (gensim).
 #ifndef WORDMILL_EMBEDDINGS_WORD2VEC_MODEL_H_
 #define WORDMILL_EMBEDDINGS_WORD2VEC_MODEL_H_
 
@@ -98,16 +99,19 @@ class Word2vecWeights {
 // passes the context words' input rows as `in` (the roles of pWord2Vec); CBOW passes the one
 // mean vector. The three products (scores, d_in, d_out) are b*m dot products / axpys of stride
 // floats each.
+// With skip_saturated, a pair whose score has |x| >= 6 contributes no step (the loss still
+// counts it): SgnsSpec.skip_saturated.
 float NsBatchStep(const float* const* in, int b, const float* const* out, int m, int stride,
-                  float alpha, float* scores, float* d_in, float* d_out, bool with_loss = true);
+                  float alpha, float* scores, float* d_in, float* d_out, bool with_loss = true,
+                  bool skip_saturated = false);
 
 // One input vector h against outputs rows[0..m) of `output` (rows[0] the positive): updates
 // those output rows in place (Hogwild) and adds -alpha * dLoss/dh to neu1e. Returns the loss.
 float NsPairStep(const float* h, const uint32_t* rows, int m, float* output, int stride,
-                 float alpha, float* neu1e);
+                 float alpha, float* neu1e, bool skip_saturated = false);
 // Hierarchical softmax along a Huffman path: node points[j] is trained towards 1 - codes[j].
 float HsPairStep(const float* h, const uint32_t* points, const uint8_t* codes, int length,
-                 float* output, int stride, float alpha, float* neu1e);
+                 float* output, int stride, float alpha, float* neu1e, bool skip_saturated = false);
 
 }  // namespace wordmill
 

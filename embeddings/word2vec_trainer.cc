@@ -214,6 +214,7 @@ absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Word2vecTrainer::Create(
   shared.negative = spec.negative();
   shared.epochs = spec.epochs();
   shared.alpha = static_cast<float>(t->alpha_);
+  shared.skip_saturated = spec.skip_saturated();
   shared.rank_tokens = corpus->tokens();
   shared.rank_words_done = &t->rank_words_done_;
   if (t->merging_ && sharing) {

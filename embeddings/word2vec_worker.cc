@@ -142,8 +142,9 @@ float Word2vecWorker::SkipGramBatch(int pos, int lo, int hi, float step, int64_t
   for (int k = 0; k < m; ++k) out_rows_[k] = weights.out(rows_[k]);
   // The loss (for progress only) is computed on one target in 8: it costs a log per score.
   const bool with_loss = (++steps_ & 7) == 0;
-  const float loss = NsBatchStep(in_rows_.data(), b, out_rows_.data(), m, stride, step,
-                                 scores_.data(), /*d_in=*/nullptr, d_out_.data(), with_loss);
+  const float loss =
+      NsBatchStep(in_rows_.data(), b, out_rows_.data(), m, stride, step, scores_.data(),
+                  /*d_in=*/nullptr, d_out_.data(), with_loss, shared_.skip_saturated);
   for (int k = 0; k < m; ++k) {
     AddRow(d_out_.data() + static_cast<size_t>(k) * stride, weights.out(rows_[k]), stride);
   }
@@ -168,11 +169,12 @@ float Word2vecWorker::SkipGramPairwise(int pos, int lo, int hi, float step, int6
       MarkOut(tree.points.data() + begin, tree.point_offsets[target + 1] - begin);
       loss += HsPairStep(h, tree.points.data() + begin, tree.codes.data() + begin,
                          tree.point_offsets[target + 1] - begin, weights.out_data(), stride, step,
-                         neu1e);
+                         neu1e, shared_.skip_saturated);
     } else {
       const int m = SampleNegatives(target, rows_.data());
       MarkOut(rows_.data(), m);
-      loss += NsPairStep(h, rows_.data(), m, weights.out_data(), stride, step, neu1e);
+      loss += NsPairStep(h, rows_.data(), m, weights.out_data(), stride, step, neu1e,
+                         shared_.skip_saturated);
     }
     AddRow(neu1e, h, stride);
     ++*examples;
@@ -202,20 +204,21 @@ float Word2vecWorker::Cbow(int pos, int lo, int hi, float step, int64_t* example
     const HuffmanTree& tree = *shared_.tree;
     const uint32_t begin = tree.point_offsets[target];
     MarkOut(tree.points.data() + begin, tree.point_offsets[target + 1] - begin);
-    loss =
-        HsPairStep(h, tree.points.data() + begin, tree.codes.data() + begin,
-                   tree.point_offsets[target + 1] - begin, weights.out_data(), stride, step, neu1e);
+    loss = HsPairStep(h, tree.points.data() + begin, tree.codes.data() + begin,
+                      tree.point_offsets[target + 1] - begin, weights.out_data(), stride, step,
+                      neu1e, shared_.skip_saturated);
   } else if (shared_.update == UPDATE_PAIRWISE) {
     const int m = SampleNegatives(target, rows_.data());
     MarkOut(rows_.data(), m);
-    loss = NsPairStep(h, rows_.data(), m, weights.out_data(), stride, step, neu1e);
+    loss = NsPairStep(h, rows_.data(), m, weights.out_data(), stride, step, neu1e,
+                      shared_.skip_saturated);
   } else {
     const int m = SampleNegatives(target, rows_.data());
     MarkOut(rows_.data(), m);
     for (int k = 0; k < m; ++k) out_rows_[k] = weights.out(rows_[k]);
     const float* const mean[1] = {h};
     loss = NsBatchStep(mean, 1, out_rows_.data(), m, stride, step, scores_.data(), neu1e,
-                       d_out_.data());
+                       d_out_.data(), /*with_loss=*/true, shared_.skip_saturated);
     for (int k = 0; k < m; ++k) {
       AddRow(d_out_.data() + static_cast<size_t>(k) * stride, weights.out(rows_[k]), stride);
     }

@@ -29,6 +29,7 @@ struct Word2vecShared {
   int negative = 5;
   int epochs = 1;
   float alpha = 0.025f;
+  bool skip_saturated = true;                       // SgnsSpec.skip_saturated
   int64_t rank_tokens = 0;                          // per epoch
   std::atomic<int64_t>* rank_words_done = nullptr;  // this epoch, all threads of the rank
   // Set to 1 for every row of W (in) / C (out) the worker writes (ReplicaSync's marks); null

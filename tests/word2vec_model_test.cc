@@ -133,6 +133,70 @@ TEST(NsBatchStepTest, InPlaceInputUpdateEqualsTheBufferedStep) {
   for (int i = 0; i < m * kDim; ++i) EXPECT_FLOAT_EQ(d_out.data()[i], d_out2.data()[i]);
 }
 
+// With skip_saturated a pair whose score is beyond ±6 takes no step (gensim's rule) and every
+// other pair the exact one; the loss still counts every pair. Pair and batch kernels agree.
+TEST(NsBatchStepTest, SkipSaturatedDropsExactlyThePairsBeyondSix) {
+  const int b = 2, m = 3;
+  const float alpha = 0.1f;
+  std::vector<float> in = RandomRows(b, 7), out = RandomRows(m, 8);
+  // out row 1 along in row 0 with score +8 (a saturated negative), out row 2 against in row 1
+  // with score -7 (saturated, also a negative); the rest stay small.
+  auto set_along = [&](int k, int i, float score) {
+    double norm = 0;
+    for (int d = 0; d < kDim; ++d) norm += double(in[i * kDim + d]) * in[i * kDim + d];
+    for (int d = 0; d < kDim; ++d) out[k * kDim + d] = float(score * in[i * kDim + d] / norm);
+  };
+  set_along(1, 0, 8.0f);
+  set_along(2, 1, -7.0f);
+  AlignedFloats ain(b * kDim), aout(m * kDim), d_in(b * kDim), d_out(m * kDim), scores(b * m);
+  std::copy(in.begin(), in.end(), ain.data());
+  std::copy(out.begin(), out.end(), aout.data());
+  const float loss =
+      NsBatchStep(Rows(ain, b).data(), b, Rows(aout, m).data(), m, kDim, alpha, scores.data(),
+                  d_in.data(), d_out.data(), /*with_loss=*/true, /*skip_saturated=*/true);
+  EXPECT_NEAR(loss, ReferenceNsLoss(in, b, out, m), 1e-3);
+  // The reference step with the saturated pairs masked out, in double.
+  std::vector<double> g(b * m);
+  int skipped = 0;
+  for (int i = 0; i < b; ++i) {
+    for (int k = 0; k < m; ++k) {
+      double dot = 0;
+      for (int d = 0; d < kDim; ++d) dot += double(in[i * kDim + d]) * out[k * kDim + d];
+      const double s = 1 / (1 + std::exp(-dot));
+      const bool saturated = std::fabs(dot) >= 6;
+      skipped += saturated;
+      g[i * m + k] = saturated ? 0 : alpha * ((k == 0 ? 1 : 0) - s);
+    }
+  }
+  EXPECT_EQ(skipped, 2);
+  for (int i = 0; i < b; ++i) {
+    for (int d = 0; d < kDim; ++d) {
+      double expected = 0;
+      for (int k = 0; k < m; ++k) expected += g[i * m + k] * out[k * kDim + d];
+      EXPECT_NEAR(d_in.data()[i * kDim + d], expected, 1e-5) << "d_in " << i << " " << d;
+    }
+  }
+  for (int k = 0; k < m; ++k) {
+    for (int d = 0; d < kDim; ++d) {
+      double expected = 0;
+      for (int i = 0; i < b; ++i) expected += g[i * m + k] * in[i * kDim + d];
+      EXPECT_NEAR(d_out.data()[k * kDim + d], expected, 1e-5) << "d_out " << k << " " << d;
+    }
+  }
+  // The pair kernel on input 0: output row 1 (saturated) unchanged, the others stepped.
+  AlignedFloats c(m * kDim), neu1e(kDim);
+  std::copy(out.begin(), out.end(), c.data());
+  const uint32_t rows[m] = {0, 1, 2};
+  NsPairStep(ain.data(), rows, m, c.data(), kDim, alpha, neu1e.data(), /*skip_saturated=*/true);
+  for (int d = 0; d < kDim; ++d) {
+    EXPECT_EQ(c.data()[1 * kDim + d], out[1 * kDim + d]);
+    double expected = 0;
+    for (int k = 0; k < m; ++k) expected += g[k] * out[k * kDim + d];
+    EXPECT_NEAR(neu1e.data()[d], expected, 1e-5);
+  }
+  EXPECT_NE(c.data()[0], out[0]);
+}
+
 TEST(NsPairStepTest, MatchesBatchStepForOneInput) {
   const int m = 5;
   const float alpha = 0.2f;
