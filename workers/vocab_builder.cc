@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <utility>
 
@@ -65,15 +66,86 @@ absl::StatusOr<std::vector<InputFile>> DecodeFiles(absl::string_view data) {
   return files;
 }
 
+// Where the threads of a rank take their work units from. The ranks of one host pool their
+// units (each rank's longest-processing-time share, workers/shard_plan.h) and every thread of
+// every rank on the host takes the next unit of the pool through one atomic counter in shared
+// memory, so the ranks of a host finish together however the units' costs differ from their
+// sizes (compressed files are planned by compressed bytes; a zstd file of enwiki expands 3.3 to
+// 3.5 times, and the words per byte vary too). Counts are sums, so which rank counts a unit
+// does not change the vocabulary. Across hosts the shares stay static.
+class UnitQueue {
+ public:
+  // Collective.
+  static absl::StatusOr<std::unique_ptr<UnitQueue>> Create(const std::vector<WorkUnit>& all,
+                                                           Communicator* comm) {
+    auto queue = std::unique_ptr<UnitQueue>(new UnitQueue());
+    absl::StatusOr<std::unique_ptr<Communicator>> host = comm->SplitByHost();
+    if (!host.ok()) return host.status();
+    queue->host_ = *std::move(host);
+    // The world ranks on this host, in host rank order.
+    std::string mine;
+    PutVarint(&mine, static_cast<uint64_t>(comm->rank()));
+    std::vector<std::string> members;
+    if (absl::Status s =
+            queue->host_->AllToAll(std::vector<std::string>(queue->host_->size(), mine), &members);
+        !s.ok()) {
+      return s;
+    }
+    for (const std::string& m : members) {
+      WireReader reader(m);
+      uint64_t rank = 0;
+      if (!reader.GetVarint(&rank)) return absl::InternalError("bad host member list");
+      std::vector<WorkUnit> share = UnitsForRank(all, static_cast<int>(rank), comm->size());
+      if (static_cast<int>(rank) == comm->rank()) {
+        for (const WorkUnit& u : share) queue->own_bytes_ += u.end - u.begin;
+      }
+      queue->units_.insert(queue->units_.end(), share.begin(), share.end());
+    }
+    // Largest first (the order is the same on every rank of the host).
+    std::stable_sort(
+        queue->units_.begin(), queue->units_.end(),
+        [](const WorkUnit& a, const WorkUnit& b) { return a.end - a.begin > b.end - b.begin; });
+    if (queue->host_->size() == 1) {
+      queue->next_ = &queue->own_next_;
+      return queue;
+    }
+    absl::StatusOr<std::unique_ptr<SharedMemory>> memory =
+        queue->host_->AllocateShared(sizeof(std::atomic<int64_t>));
+    if (!memory.ok()) return memory.status();
+    queue->memory_ = *std::move(memory);
+    static_assert(std::atomic<int64_t>::is_always_lock_free, "atomics across processes");
+    if (queue->host_->rank() == 0) new (queue->memory_->data()) std::atomic<int64_t>(0);
+    if (absl::Status s = queue->host_->Barrier(); !s.ok()) return s;
+    queue->next_ = static_cast<std::atomic<int64_t>*>(queue->memory_->data());
+    return queue;
+  }
+
+  // The next unit, or null when the pool is empty. Thread-safe.
+  const WorkUnit* Next() {
+    const int64_t index = next_->fetch_add(1, std::memory_order_relaxed);
+    return index < static_cast<int64_t>(units_.size()) ? &units_[index] : nullptr;
+  }
+  // This rank's static share in bytes (what its progress line expects to read).
+  int64_t own_bytes() const { return own_bytes_; }
+
+ private:
+  UnitQueue() = default;
+  std::vector<WorkUnit> units_;
+  int64_t own_bytes_ = 0;
+  std::unique_ptr<Communicator> host_;
+  std::unique_ptr<SharedMemory> memory_;
+  std::atomic<int64_t> own_next_{0};
+  std::atomic<int64_t>* next_ = nullptr;
+};
+
 // Reads and counts this rank's units with `threads` threads.
 class RankCounter {
  public:
-  RankCounter(const VocabCommand& spec, const std::vector<InputFile>& files,
-              std::vector<WorkUnit> units, int threads, bool count_line_ends,
-              ProgressCounters* progress)
+  RankCounter(const VocabCommand& spec, const std::vector<InputFile>& files, UnitQueue* units,
+              int threads, bool count_line_ends, ProgressCounters* progress)
       : spec_(spec),
         files_(files),
-        units_(std::move(units)),
+        units_(units),
         count_line_ends_(count_line_ends),
         progress_(progress) {
     const int64_t budget = spec.vocabulary().vocab_memory_mb() << 20;
@@ -111,9 +183,9 @@ class RankCounter {
     WordTokenizer tokenizer(spec_.tokenizer());
     WordCounter& counter = counters_[t];
     while (!failed_.load(std::memory_order_relaxed)) {
-      const size_t index = next_unit_.fetch_add(1);
-      if (index >= units_.size()) break;
-      const WorkUnit& unit = units_[index];
+      const WorkUnit* next = units_->Next();
+      if (next == nullptr) break;
+      const WorkUnit& unit = *next;
       absl::Status status = CountUnit(files_[unit.file_index], unit, &tokenizer, &counter,
                                       &totals_[t], &line_ends_[t]);
       if (!status.ok()) {
@@ -150,13 +222,12 @@ class RankCounter {
 
   const VocabCommand& spec_;
   const std::vector<InputFile>& files_;
-  std::vector<WorkUnit> units_;
+  UnitQueue* const units_;
   const bool count_line_ends_;
   ProgressCounters* progress_;
   std::vector<absl::flat_hash_map<std::string, int64_t>> line_ends_;
   std::vector<WordCounter> counters_;
   std::vector<LocalTotals> totals_;
-  std::atomic<size_t> next_unit_{0};
   std::atomic<bool> failed_{false};
   std::mutex error_mutex_;
   absl::Status first_error_;
@@ -436,24 +507,23 @@ absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Commu
   absl::StatusOr<std::vector<InputFile>> files = ShareFileList(spec.input(), comm);
   if (!files.ok()) return files.status();
   const int threads = ResolveThreads(spec.runtime(), *comm);
-  std::vector<WorkUnit> units =
-      UnitsForRank(PlanWorkUnits(*files, spec.input().split_bytes(), comm->size(), threads),
-                   comm->rank(), comm->size());
-  int64_t my_bytes = 0;
-  for (const WorkUnit& u : units) my_bytes += u.end - u.begin;
+  absl::StatusOr<std::unique_ptr<UnitQueue>> units = UnitQueue::Create(
+      PlanWorkUnits(*files, spec.input().split_bytes(), comm->size(), threads), comm);
+  if (!units.ok()) return units.status();
 
   ProgressCounters progress;
-  RankCounter counter(spec, *files, std::move(units), threads, options.count_line_ends, &progress);
+  RankCounter counter(spec, *files, units->get(), threads, options.count_line_ends, &progress);
   absl::Status counted;
   {
     std::unique_ptr<ProgressReporter> reporter;
     if (comm->rank() == 0) {
-      reporter = std::make_unique<ProgressReporter>("vocab", my_bytes, comm->size(),
+      reporter = std::make_unique<ProgressReporter>("vocab", (*units)->own_bytes(), comm->size(),
                                                     spec.runtime().progress_seconds(), &progress);
     }
     counted = counter.Run();
   }
   if (absl::Status s = comm->AgreeOk(counted); !s.ok()) return s;
+  units->reset();  // collective on the host (the shared counter's memory)
 
   VocabularyResult result;
   if (options.count_line_ends) {

@@ -1,9 +1,11 @@
 // The distributed vocabulary stage.
 //
 //  1. Rank 0 expands the inputs and broadcasts the file list; every rank computes the same
-//     work-unit plan and takes its share (workers/shard_plan.h).
-//  2. Each thread of a rank reads units from a shared queue, tokenizes, and counts into its own
-//     WordCounter (budget: half of --vocab-memory-mb, split among threads).
+//     work-unit plan and its share (workers/shard_plan.h); the ranks of one host pool their
+//     shares.
+//  2. Every thread of every rank on a host takes the next unit of the host's pool (an atomic
+//     counter in shared memory, so the host's ranks finish together), tokenizes, and counts
+//     into its own WordCounter (budget: half of --vocab-memory-mb, split among threads).
 //  3. Thread tables are merged; entries are routed to their owner rank (the high half of the
 //     word's WordHash scaled to the rank count) in all-to-all rounds of at most
 //     --exchange-batch-mb per rank; without a budget an owner adds them to its own table (the
