@@ -239,7 +239,12 @@ TEST(VocabCommandTest, BadInputsExitTwoNamingTheFile) {
   flipped[flipped.size() / 2] ^= 0x5a;
   WriteFile(dir.File("flipped.zst"), flipped);
   WriteFile(dir.File("bad.jsonl"), "{\"text\": \"fine\"}\nthis is not json\n");
-  for (const char* name : {"truncated.zst", "flipped.zst", "bad.jsonl"}) {
+  // Damage in the first block, which sniffing the format already decompresses; the name sorts
+  // after good.zst, so at np = 2 rank 1 resolves it (ranks share the files' resolution).
+  std::string bad_head = compressed;
+  for (size_t i = 6; i < 40; ++i) bad_head[i] ^= 0x5a;
+  WriteFile(dir.File("zbadhead.zst"), bad_head);
+  for (const char* name : {"truncated.zst", "flipped.zst", "bad.jsonl", "zbadhead.zst"}) {
     for (int ranks : {1, 2}) {
       auto result =
           RunCommand(absl::StrCat(MpiWordmill(ranks), " vocab --output-dir ", dir.File("out"), " ",

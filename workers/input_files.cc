@@ -178,7 +178,7 @@ InputFormat DetectFormat(const std::string& path, const std::string& head) {
   return FORMAT_PLAIN;
 }
 
-absl::StatusOr<std::vector<InputFile>> ExpandInputs(const InputSpec& spec) {
+absl::StatusOr<std::vector<std::string>> ListInputs(const InputSpec& spec) {
   if (spec.input_size() == 0) return absl::InvalidArgumentError("no input paths given");
   std::vector<std::string> paths;
   for (const std::string& input : spec.input()) {
@@ -188,9 +188,19 @@ absl::StatusOr<std::vector<InputFile>> ExpandInputs(const InputSpec& spec) {
   for (std::string& path : paths) path = fs::path(path).lexically_normal().string();
   std::sort(paths.begin(), paths.end());
   paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
-  std::vector<InputFile> files(paths.size());
-  for (size_t i = 0; i < paths.size(); ++i) {
-    files[i].path = std::move(paths[i]);
+  return paths;
+}
+
+absl::Status ResolveInputFile(const InputSpec& spec, InputFile* file) {
+  return ResolveFile(spec, file);
+}
+
+absl::StatusOr<std::vector<InputFile>> ExpandInputs(const InputSpec& spec) {
+  absl::StatusOr<std::vector<std::string>> paths = ListInputs(spec);
+  if (!paths.ok()) return paths.status();
+  std::vector<InputFile> files(paths->size());
+  for (size_t i = 0; i < paths->size(); ++i) {
+    files[i].path = std::move((*paths)[i]);
     if (absl::Status s = ResolveFile(spec, &files[i]); !s.ok()) return s;
   }
   return files;

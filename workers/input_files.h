@@ -24,6 +24,10 @@ struct InputFile {
 // NotFound) name the offending path: a pattern or directory matching nothing, an unreadable
 // file, an empty input list.
 absl::StatusOr<std::vector<InputFile>> ExpandInputs(const InputSpec& spec);
+// ExpandInputs in two steps, so that ranks can share the second: the sorted, deduplicated
+// paths, and the resolution of one file (size, compression, format) whose path is set.
+absl::StatusOr<std::vector<std::string>> ListInputs(const InputSpec& spec);
+absl::Status ResolveInputFile(const InputSpec& spec, InputFile* file);
 
 // Format detection from a file name and the first bytes of its (decompressed) content.
 InputFormat DetectFormat(const std::string& path, const std::string& head);

@@ -480,19 +480,53 @@ absl::Status ReduceStats(const LocalTotals& totals, const WordCounter& local,
 }  // namespace
 
 absl::StatusOr<std::vector<InputFile>> ShareFileList(const InputSpec& spec, Communicator* comm) {
+  // Rank 0 lists the paths; every rank resolves every P-th file (opening a zstd file to sniff
+  // its format decompresses its first block: 0.1 ms a file, 6 ms for enwiki's 64 files on
+  // one rank); the results go to every rank.
   std::string encoded;
   absl::Status status;
   if (comm->rank() == 0) {
-    absl::StatusOr<std::vector<InputFile>> files = ExpandInputs(spec);
-    if (files.ok()) {
-      encoded = EncodeFiles(*files);
+    absl::StatusOr<std::vector<std::string>> paths = ListInputs(spec);
+    if (paths.ok()) {
+      PutVarint(&encoded, paths->size());
+      for (const std::string& path : *paths) PutBytes(&encoded, path);
     } else {
-      status = files.status();
+      status = paths.status();
     }
   }
   if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
   if (absl::Status s = comm->Broadcast(&encoded, 0); !s.ok()) return s;
-  return DecodeFiles(encoded);
+  WireReader reader(encoded);
+  uint64_t n = 0;
+  if (!reader.GetVarint(&n)) return absl::InternalError("bad file list");
+  std::vector<InputFile> files(n);
+  for (InputFile& f : files) {
+    absl::string_view path;
+    if (!reader.GetBytes(&path)) return absl::InternalError("bad file list");
+    f.path = std::string(path);
+  }
+  std::vector<InputFile> mine;
+  for (size_t i = comm->rank(); i < files.size() && status.ok(); i += comm->size()) {
+    status = ResolveInputFile(spec, &files[i]);
+    mine.push_back(files[i]);
+  }
+  if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
+  std::vector<std::string> resolved;
+  if (absl::Status s =
+          comm->AllToAll(std::vector<std::string>(comm->size(), EncodeFiles(mine)), &resolved);
+      !s.ok()) {
+    return s;
+  }
+  for (int r = 0; r < comm->size(); ++r) {
+    absl::StatusOr<std::vector<InputFile>> theirs = DecodeFiles(resolved[r]);
+    if (!theirs.ok()) return theirs.status();
+    for (size_t k = 0; k < theirs->size(); ++k) {
+      const size_t index = r + k * comm->size();
+      if (index >= files.size()) return absl::InternalError("bad resolved file list");
+      files[index] = std::move((*theirs)[k]);
+    }
+  }
+  return files;
 }
 
 int ResolveThreads(const RuntimeSpec& runtime, const Communicator& comm) {

@@ -1,6 +1,7 @@
 // The distributed vocabulary stage.
 //
-//  1. Rank 0 expands the inputs and broadcasts the file list; every rank computes the same
+//  1. Rank 0 expands the inputs and broadcasts the paths; the ranks resolve a share of the files
+//     each (ShareFileList) and exchange the results; every rank computes the same
 //     work-unit plan and its share (workers/shard_plan.h); the ranks of one host pool their
 //     shares.
 //  2. Every thread of every rank on a host takes the next unit of the host's pool (an atomic
@@ -46,8 +47,10 @@ struct VocabularyOptions {
 // Worker threads per rank for RuntimeSpec.threads (0 = hardware threads / ranks on this host).
 int ResolveThreads(const RuntimeSpec& runtime, const Communicator& comm);
 
-// Rank 0 expands the inputs (one metadata scan of the file system, not one per rank) and
-// broadcasts the list. Collective.
+// Rank 0 expands the inputs (one directory scan of the file system, not one per rank) and
+// broadcasts the paths; rank r resolves files r, r + P, ... (size, compression, format: opening
+// a zstd file to sniff its format decompresses its first block) and every rank receives every
+// resolution. An unreadable or corrupt file is reported by the rank that resolved it. Collective.
 absl::StatusOr<std::vector<InputFile>> ShareFileList(const InputSpec& spec, Communicator* comm);
 
 absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Communicator* comm,
