@@ -61,6 +61,12 @@ absl::StatusOr<int64_t> Communicator::SumInt64(int64_t value) {
   return value;
 }
 
+absl::StatusOr<int64_t> Communicator::MinInt64(int64_t value) {
+  absl::Status s = AllReduce(absl::MakeSpan(&value, 1), ReduceOp::kMin);
+  if (!s.ok()) return s;
+  return value;
+}
+
 absl::StatusOr<int64_t> Communicator::MaxInt64(int64_t value) {
   absl::Status s = AllReduce(absl::MakeSpan(&value, 1), ReduceOp::kMax);
   if (!s.ok()) return s;

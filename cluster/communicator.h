@@ -81,6 +81,7 @@ class Communicator {
   // Convenience wrappers over AllReduce.
   absl::StatusOr<int64_t> SumInt64(int64_t value);
   absl::StatusOr<int64_t> MaxInt64(int64_t value);
+  absl::StatusOr<int64_t> MinInt64(int64_t value);
 };
 
 // A communicator of one rank: collectives are copies.

@@ -3,6 +3,7 @@
 #define OMPI_SKIP_MPICXX 1
 #define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
+#include <sys/statvfs.h>
 
 #include <climits>
 #include <cstdint>
@@ -243,6 +244,24 @@ class MpiCommunicator final : public Communicator {
   // Rank 0 allocates the whole block; the others map it (MPI_Win_shared_query). 64 bytes more
   // than asked so that the block can start on a cache line whatever MPI's alignment.
   absl::StatusOr<std::unique_ptr<SharedMemory>> AllocateShared(size_t bytes) override {
+    // Open MPI backs the segment with a file in /dev/shm (osc/sm); a tmpfs without room for it
+    // would let the allocation succeed and kill the process with SIGBUS at the first touch of
+    // a page it cannot back. Rank 0 checks, and every rank learns its answer.
+    int64_t free_when_short = -1;  // /dev/shm's free bytes if too few, else -1
+    struct statvfs fs;
+    if (rank_ == 0 && statvfs("/dev/shm", &fs) == 0) {
+      const uint64_t free = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+      if (free < bytes + (uint64_t{64} << 20)) free_when_short = static_cast<int64_t>(free);
+    }
+    if (auto s = MpiStatus(MPI_Bcast(&free_when_short, 1, MPI_INT64_T, 0, comm_), "MPI_Bcast");
+        !s.ok()) {
+      return s;
+    }
+    if (free_when_short >= 0) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(bytes >> 20, " MiB of shared memory needed, /dev/shm has ",
+                       free_when_short >> 20, " MiB free"));
+    }
     const MPI_Aint mine = rank_ == 0 ? static_cast<MPI_Aint>(bytes + 64) : 0;
     void* base = nullptr;
     MPI_Win win;

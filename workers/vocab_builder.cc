@@ -111,7 +111,13 @@ class UnitQueue {
     }
     absl::StatusOr<std::unique_ptr<SharedMemory>> memory =
         queue->host_->AllocateShared(sizeof(std::atomic<int64_t>));
-    if (!memory.ok()) return memory.status();
+    if (!memory.ok()) {
+      // No shared memory (the answer is the same on every rank of the host): each rank
+      // takes its own share only.
+      queue->units_ = UnitsForRank(all, comm->rank(), comm->size());
+      queue->next_ = &queue->own_next_;
+      return queue;
+    }
     queue->memory_ = *std::move(memory);
     static_assert(std::atomic<int64_t>::is_always_lock_free, "atomics across processes");
     if (queue->host_->rank() == 0) new (queue->memory_->data()) std::atomic<int64_t>(0);
