@@ -125,6 +125,33 @@ TEST_F(SgnsCommandTest, TwoRanksTrainAndGensimLoadsTheOutput) {
   EXPECT_NE(r.output.find("gensim ok (60, 16)"), std::string::npos) << r.output;
 }
 
+// Two ranks sharing one model: stopped after an epoch and resumed (the host's first rank reads
+// the checkpoint into the shared model), the run completes from epoch 2 and learns the topics;
+// a damaged checkpoint is refused on every rank.
+TEST_F(SgnsCommandTest, SharedModelResumesAndRefusesADamagedCheckpoint) {
+  const std::string out = dir_.File("shared");
+  testing::CommandResult r = RunCommand(MpiWordmill(2) + Flags(out) +
+                                        " --save-output-vectors --stop-after-epochs 1 " + corpus_);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("one model shared by 2 ranks"), std::string::npos) << r.output;
+  const std::string checkpoint = out + "/checkpoint/model.ckpt";
+  const std::string saved = ReadFile(checkpoint);
+  std::string damaged = saved;
+  damaged[damaged.size() / 2] ^= 0x40;
+  WriteFile(checkpoint, damaged);
+  r = RunCommand(MpiWordmill(2) + Flags(out) + " --save-output-vectors --resume " + corpus_);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("corrupt checkpoint"), std::string::npos) << r.output;
+  WriteFile(checkpoint, saved);
+  r = RunCommand(MpiWordmill(2) + Flags(out) + " --save-output-vectors --resume " + corpus_);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("(from epoch 2)"), std::string::npos) << r.output;
+  const std::string script = dir_.File("check.py");
+  WriteFile(script, kGensimCheck);
+  r = RunCommand("/usr/bin/python3 " + script + " " + out);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
 TEST_F(SgnsCommandTest, ReadVocabularyAppliesMinCountAndRefusesAForeignOne) {
   const std::string vocab_dir = dir_.File("vocab");
   testing::CommandResult r =
