@@ -243,6 +243,11 @@ TEST(WireTest, RoundTripAndMalformedInput) {
 TEST(ProgressTest, LineShowsBytesRateTokensAndEta) {
   EXPECT_EQ(ProgressReporter::FormatLine("vocab", 50000000, 200000000, 20000000, 10.0, 2),
             "vocab: 50.0/200.0 MB (25.0%) 5.0 MB/s 2.00 M tokens/s ETA 0:00:30 [rank 0 of 2]");
+  // Counters shared by the ranks of a host name their scope instead.
+  EXPECT_EQ(ProgressReporter::FormatLine("vocab", 50000000, 200000000, 20000000, 10.0, 4,
+                                         "2 ranks on rank 0's host, of 4"),
+            "vocab: 50.0/200.0 MB (25.0%) 5.0 MB/s 2.00 M tokens/s ETA 0:00:30 [2 ranks on rank "
+            "0's host, of 4]");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace wordmill {
@@ -56,16 +57,18 @@ void ProgressLine::Print(bool final) {
 
 ProgressReporter::ProgressReporter(std::string label, int64_t total_bytes, int ranks,
                                    double interval_seconds, const ProgressCounters* counters,
-                                   bool print_final)
+                                   bool print_final, std::string scope)
     : line_(interval_seconds, print_final,
-            [label = std::move(label), total_bytes, ranks, counters](double seconds) {
+            [label = std::move(label), total_bytes, ranks, counters,
+             scope = std::move(scope)](double seconds) {
               return FormatLine(label, counters->bytes.load(std::memory_order_relaxed), total_bytes,
-                                counters->tokens.load(std::memory_order_relaxed), seconds, ranks);
+                                counters->tokens.load(std::memory_order_relaxed), seconds, ranks,
+                                scope);
             }) {}
 
 std::string ProgressReporter::FormatLine(const std::string& label, int64_t bytes,
                                          int64_t total_bytes, int64_t tokens, double seconds,
-                                         int ranks) {
+                                         int ranks, const std::string& scope) {
   const double mb = bytes / 1e6;
   const double rate = seconds > 0 ? mb / seconds : 0;
   const double percent = total_bytes > 0 ? 100.0 * bytes / total_bytes : 100.0;
@@ -76,9 +79,10 @@ std::string ProgressReporter::FormatLine(const std::string& label, int64_t bytes
   } else if (bytes >= total_bytes) {
     eta = "0:00:00";
   }
-  return absl::StrFormat(
-      "%s: %.1f/%.1f MB (%.1f%%) %.1f MB/s %.2f M tokens/s ETA %s [rank 0 of %d]", label, mb,
-      total_bytes / 1e6, percent, rate, seconds > 0 ? tokens / seconds / 1e6 : 0.0, eta, ranks);
+  return absl::StrFormat("%s: %.1f/%.1f MB (%.1f%%) %.1f MB/s %.2f M tokens/s ETA %s [%s]", label,
+                         mb, total_bytes / 1e6, percent, rate,
+                         seconds > 0 ? tokens / seconds / 1e6 : 0.0, eta,
+                         scope.empty() ? absl::StrCat("rank 0 of ", ranks) : scope);
 }
 
 }  // namespace wordmill

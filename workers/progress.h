@@ -59,13 +59,16 @@ class ProgressReporter {
  public:
   // `label` names the stage; `total_bytes` is this rank's share; `ranks` is shown so readers
   // know the figures are rank 0's. interval_seconds <= 0 disables the reporter. `print_final`
-  // as in ProgressLine.
+  // as in ProgressLine. A non-empty `scope` replaces "rank 0 of N" at the end of the line, for
+  // counters that several ranks share (e.g. "ranks 0-1 of 2 on this host").
   ProgressReporter(std::string label, int64_t total_bytes, int ranks, double interval_seconds,
-                   const ProgressCounters* counters, bool print_final = false);
+                   const ProgressCounters* counters, bool print_final = false,
+                   std::string scope = "");
 
   // The line for the given state (exposed for tests).
   static std::string FormatLine(const std::string& label, int64_t bytes, int64_t total_bytes,
-                                int64_t tokens, double seconds, int ranks);
+                                int64_t tokens, double seconds, int ranks,
+                                const std::string& scope = "");
 
  private:
   ProgressLine line_;

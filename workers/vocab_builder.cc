@@ -79,6 +79,7 @@ class UnitQueue {
   static absl::StatusOr<std::unique_ptr<UnitQueue>> Create(const std::vector<WorkUnit>& all,
                                                            Communicator* comm) {
     auto queue = std::unique_ptr<UnitQueue>(new UnitQueue());
+    queue->world_size_ = comm->size();
     absl::StatusOr<std::unique_ptr<Communicator>> host = comm->SplitByHost();
     if (!host.ok()) return host.status();
     queue->host_ = *std::move(host);
@@ -110,7 +111,7 @@ class UnitQueue {
       return queue;
     }
     absl::StatusOr<std::unique_ptr<SharedMemory>> memory =
-        queue->host_->AllocateShared(sizeof(std::atomic<int64_t>));
+        queue->host_->AllocateShared(sizeof(HostState));
     if (!memory.ok()) {
       // No shared memory (the answer is the same on every rank of the host): each rank
       // takes its own share only.
@@ -120,10 +121,21 @@ class UnitQueue {
     }
     queue->memory_ = *std::move(memory);
     static_assert(std::atomic<int64_t>::is_always_lock_free, "atomics across processes");
-    if (queue->host_->rank() == 0) new (queue->memory_->data()) std::atomic<int64_t>(0);
+    if (queue->host_->rank() == 0) new (queue->memory_->data()) HostState();
     if (absl::Status s = queue->host_->Barrier(); !s.ok()) return s;
-    queue->next_ = static_cast<std::atomic<int64_t>*>(queue->memory_->data());
+    HostState* state = static_cast<HostState*>(queue->memory_->data());
+    queue->next_ = &state->next;
+    queue->host_progress_ = &state->progress;
+    for (const WorkUnit& u : queue->units_) queue->pool_bytes_ += u.end - u.begin;
     return queue;
+  }
+
+  // With a host pool: progress counters shared by the host's ranks, the pool's bytes and the
+  // progress line's scope; null otherwise.
+  ProgressCounters* host_progress() { return host_progress_; }
+  int64_t pool_bytes() const { return pool_bytes_; }
+  std::string scope() const {
+    return absl::StrCat(host_->size(), " ranks on rank 0's host, of ", world_size_);
   }
 
   // The next unit, or null when the pool is empty. Thread-safe.
@@ -135,8 +147,17 @@ class UnitQueue {
   int64_t own_bytes() const { return own_bytes_; }
 
  private:
+  // The shared memory of a host pool.
+  struct HostState {
+    std::atomic<int64_t> next{0};
+    ProgressCounters progress;
+  };
+
   UnitQueue() = default;
   std::vector<WorkUnit> units_;
+  int64_t pool_bytes_ = 0;
+  int world_size_ = 1;
+  ProgressCounters* host_progress_ = nullptr;
   int64_t own_bytes_ = 0;
   std::unique_ptr<Communicator> host_;
   std::unique_ptr<SharedMemory> memory_;
@@ -551,14 +572,21 @@ absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Commu
       PlanWorkUnits(*files, spec.input().split_bytes(), comm->size(), threads), comm);
   if (!units.ok()) return units.status();
 
-  ProgressCounters progress;
-  RankCounter counter(spec, *files, units->get(), threads, options.count_line_ends, &progress);
+  // With a host pool rank 0 reports its host's progress (its own share would run over or
+  // under 100%, as the host's ranks take what they can).
+  ProgressCounters own_progress;
+  ProgressCounters* progress = (*units)->host_progress();
+  if (progress == nullptr) progress = &own_progress;
+  RankCounter counter(spec, *files, units->get(), threads, options.count_line_ends, progress);
   absl::Status counted;
   {
     std::unique_ptr<ProgressReporter> reporter;
     if (comm->rank() == 0) {
-      reporter = std::make_unique<ProgressReporter>("vocab", (*units)->own_bytes(), comm->size(),
-                                                    spec.runtime().progress_seconds(), &progress);
+      const bool pooled = (*units)->host_progress() != nullptr;
+      reporter = std::make_unique<ProgressReporter>(
+          "vocab", pooled ? (*units)->pool_bytes() : (*units)->own_bytes(), comm->size(),
+          spec.runtime().progress_seconds(), progress, /*print_final=*/false,
+          pooled ? (*units)->scope() : std::string());
     }
     counted = counter.Run();
   }
