@@ -229,6 +229,9 @@ class RankCounter {
                          absl::flat_hash_map<std::string, int64_t>* line_ends) {
     PipelinedWordCounter pipelined(counter);
     std::string last;  // the paragraph's last token (a token's view does not outlive it)
+    // Tokens reach the progress counters (which the ranks of a host may share) in batches.
+    constexpr int64_t kTokenBatch = 1 << 16;
+    int64_t unreported = 0;
     absl::Status status = ForEachParagraph(
         file, unit, spec_.input(),
         [&](const Paragraph& paragraph) {
@@ -239,10 +242,15 @@ class RankCounter {
             ++count;
           });
           if (count_line_ends_ && count > 0) ++(*line_ends)[last];
-          progress_->tokens.fetch_add(count, std::memory_order_relaxed);
+          unreported += count;
+          if (unreported >= kTokenBatch) {
+            progress_->tokens.fetch_add(unreported, std::memory_order_relaxed);
+            unreported = 0;
+          }
           return absl::OkStatus();
         },
         &totals->reader, &progress_->bytes);
+    progress_->tokens.fetch_add(unreported, std::memory_order_relaxed);
     pipelined.Flush();
     return status;
   }
