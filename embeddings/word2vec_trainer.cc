@@ -198,7 +198,8 @@ absl::StatusOr<std::unique_ptr<Word2vecTrainer>> Word2vecTrainer::Create(
                                                sharing ? options.shared_marks : nullptr);
     }
   }
-  // With sharing, no rank of the host writes the model before its rank 0 took the snapshot.
+  // With sharing, no rank of the host writes the model before its rank 0 initialized it (or
+  // read the checkpoint into it) and took the snapshot.
   if (sharing) {
     if (absl::Status s = options.host->Barrier(); !s.ok()) return s;
   }

@@ -88,7 +88,6 @@ class Word2vecTrainer {
   absl::Status TrainEpoch(int epoch);
 
   int64_t total_tokens() const { return total_tokens_; }
-  int rounds_per_epoch() const { return rounds_; }
   // Replica merges per epoch (0 with one replica: one rank, or one host sharing its model).
   int syncs_per_epoch() const { return merging_ ? rounds_ : 0; }
   // Ranks training one model in shared memory (1 without sharing).

@@ -169,7 +169,6 @@ absl::Status WriteVectors(const SgnsCommand& spec, const Word2vecWeights& weight
   return absl::OkStatus();
 }
 
-// Loads the checkpoint for --resume; returns the epochs already done.
 // The model of this rank: its own, or with --share-model host the one its host's ranks map
 // (host rank 0 initializes it and reads the checkpoint; the others wait at a host barrier).
 struct RankModel {
@@ -210,7 +209,7 @@ absl::StatusOr<RankModel> MakeRankModel(const SgnsSpec& spec, int64_t rows, Comm
                      "replica (--share-model none)\n",
                      comm->Where().c_str(), std::string(memory.status().message()).c_str());
       }
-      memory = absl::CancelledError();  // released on every rank of the host together
+      if (memory.ok()) memory->reset();  // released on every rank of the host together
       m.host.reset();
     }
   }
@@ -219,7 +218,8 @@ absl::StatusOr<RankModel> MakeRankModel(const SgnsSpec& spec, int64_t rows, Comm
   return m;
 }
 
-// Only the ranks that initialize the model read the checkpoint into it; the epoch count they
+// Loads the checkpoint for --resume; returns the epochs already done. Only the ranks that
+// initialize the model read the checkpoint into it; the epoch count they
 // read is the same on every host and reaches the host's other ranks by a maximum.
 absl::StatusOr<int> Resume(const SgnsCommand& spec, uint64_t vocab_checksum, const RankModel& model,
                            Communicator* comm) {
@@ -324,9 +324,6 @@ absl::Status RunSgnsStage(const SgnsCommand& spec, Communicator* comm, StageOutp
     absl::StatusOr<int> done = Resume(spec, checksum, *model, comm);
     if (!done.ok()) return done.status();
     start_epoch = *done;
-  }
-  if (model->host != nullptr) {  // the shared model is ready before anyone trains on it
-    if (absl::Status s = model->host->Barrier(); !s.ok()) return s;
   }
   bool stopped = false;
   if (start_epoch < spec.sgns().epochs()) {

@@ -96,8 +96,7 @@ class InProcessRanks {
 
   class Member_ final : public Communicator {
    public:
-    Member_(InProcessRanks* group, int rank, std::shared_ptr<InProcessRanks> keep = nullptr)
-        : g_(group), rank_(rank), keep_(std::move(keep)) {}
+    Member_(InProcessRanks* group, int rank) : g_(group), rank_(rank) {}
     int rank() const override { return rank_; }
     int size() const override { return g_->size_; }
     int local_size() const override { return g_->ranks_per_host_; }
@@ -176,7 +175,7 @@ class InProcessRanks {
 
    private:
     // The members of one color form a new group, created by the first of them to get there
-    // and kept by all of them.
+    // and kept by the parent group (which outlives its members' threads).
     std::unique_ptr<Communicator> SplitBy(int color, bool by_host) {
       const std::vector<std::string>& all =
           g_->Exchange(rank_, std::string(reinterpret_cast<const char*>(&color), sizeof(color)));
@@ -191,26 +190,25 @@ class InProcessRanks {
         if (r < rank_) ++sub_rank;
         ++sub_size;
       }
-      std::shared_ptr<InProcessRanks> group;
+      InProcessRanks* group;
       {
         std::lock_guard<std::mutex> lock(g_->mutex_);
-        std::shared_ptr<InProcessRanks>& slot = g_->subgroups_[{serial, color}];
-        if (slot == nullptr) slot = std::make_shared<InProcessRanks>(sub_size, by_host ? 0 : 1);
-        group = slot;
+        std::unique_ptr<InProcessRanks>& slot = g_->subgroups_[{serial, color}];
+        if (slot == nullptr) slot = std::make_unique<InProcessRanks>(sub_size, by_host ? 0 : 1);
+        group = slot.get();
       }
-      return std::make_unique<Member_>(group.get(), sub_rank, group);
+      return std::make_unique<Member_>(group, sub_rank);
     }
 
     InProcessRanks* g_;
     int rank_;
-    std::shared_ptr<InProcessRanks> keep_;  // a group from a split lives as long as its members
     int64_t splits_ = 0;
   };
 
   const int size_;
   const int ranks_per_host_;
   std::shared_ptr<char> block_;  // AllocateShared's block on its way from rank 0 to the others
-  std::map<std::pair<int64_t, int>, std::shared_ptr<InProcessRanks>> subgroups_;
+  std::map<std::pair<int64_t, int>, std::unique_ptr<InProcessRanks>> subgroups_;
   std::mutex mutex_;
   std::condition_variable cv_;
   int waiting_ = 0;

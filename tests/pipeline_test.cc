@@ -348,6 +348,16 @@ class PipelineKillTest : public PipelineTest {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     KillSession(sid);
   }
+  // `kills` fresh one-rank runs killed at pseudo-random times in [min_ms, min_ms + spread_ms)
+  // (seeded, so the schedule is the same every time), then a run to completion.
+  testing::CommandResult KillRandomlyThenRun(const std::string& config, uint32_t seed, int kills,
+                                             int min_ms, int spread_ms) {
+    std::mt19937 gen(seed);
+    for (int k = 0; k < kills; ++k) {
+      KillAfter(1, config, min_ms + static_cast<int>(gen() % static_cast<uint32_t>(spread_ms)));
+    }
+    return Run(1, config);
+  }
 };
 
 TEST_F(PipelineKillTest, KilledAnywhereOneThreadResumesToTheSameBytes) {
@@ -380,9 +390,7 @@ TEST_F(PipelineKillTest, KilledAnywhereOneThreadResumesToTheSameBytes) {
   // time); the interrupted runs leave a pipeline that completes to the same bytes.
   const std::string out2 = dir_.File("out2");
   const std::string config2 = WriteConfig("c2.textproto", Config(out2));
-  std::mt19937 gen(42);
-  for (int k = 0; k < 4; ++k) KillAfter(1, config2, 300 + static_cast<int>(gen() % 1500));
-  r = Run(1, config2);
+  r = KillRandomlyThenRun(config2, 42, 4, 300, 1500);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(ReadFile(out2 + "/sg/vectors.bin") == ReadFile(ref + "/sg/vectors.bin"));
   EXPECT_TRUE(ReadFile(out2 + "/gl/vectors.bin") == ReadFile(ref + "/gl/vectors.bin"));
@@ -452,9 +460,7 @@ TEST_F(PipelineKillTest, SubwordStagesKilledResumeToTheSameBytes) {
   // Kills at pseudo-random times of a fresh run (fixed schedule), then completion.
   const std::string out2 = dir_.File("sub-out2");
   const std::string config2 = WriteConfig("sub2.textproto", config_text(out2));
-  std::mt19937 gen(7);
-  for (int k = 0; k < 3; ++k) KillAfter(1, config2, 200 + static_cast<int>(gen() % 1200));
-  r = Run(1, config2);
+  r = KillRandomlyThenRun(config2, 7, 3, 200, 1200);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* f : files) EXPECT_TRUE(ReadFile(out2 + f) == ReadFile(ref + f)) << f;
 }

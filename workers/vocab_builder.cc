@@ -34,6 +34,18 @@ struct LocalTotals {
   }
 };
 
+// The (word, count) pairs that ranks send each other: the word's bytes, then the count.
+void PutWordCount(std::string* out, absl::string_view word, int64_t count) {
+  PutBytes(out, word);
+  PutVarint(out, static_cast<uint64_t>(count));
+}
+bool GetWordCount(WireReader* reader, absl::string_view* word, int64_t* count) {
+  uint64_t value = 0;
+  if (!reader->GetBytes(word) || !reader->GetVarint(&value)) return false;
+  *count = static_cast<int64_t>(value);
+  return true;
+}
+
 std::string EncodeFiles(const std::vector<InputFile>& files) {
   std::string out;
   PutVarint(&out, files.size());
@@ -79,11 +91,25 @@ class UnitQueue {
   static absl::StatusOr<std::unique_ptr<UnitQueue>> Create(const std::vector<WorkUnit>& all,
                                                            Communicator* comm) {
     auto queue = std::unique_ptr<UnitQueue>(new UnitQueue());
-    queue->world_size_ = comm->size();
+    // Until the host pool is set up: this rank's own share, counter and progress.
+    queue->units_ = UnitsForRank(all, comm->rank(), comm->size());
+    for (const WorkUnit& u : queue->units_) queue->progress_bytes_ += u.end - u.begin;
+    queue->next_ = &queue->own_next_;
+    queue->progress_ = &queue->own_progress_;
     absl::StatusOr<std::unique_ptr<Communicator>> host = comm->SplitByHost();
     if (!host.ok()) return host.status();
     queue->host_ = *std::move(host);
-    // The world ranks on this host, in host rank order.
+    if (queue->host_->size() == 1) return queue;
+    absl::StatusOr<std::unique_ptr<SharedMemory>> memory =
+        queue->host_->AllocateShared(sizeof(HostState));
+    // Without shared memory (the answer is the same on every rank of the host) each rank
+    // keeps its own share.
+    if (!memory.ok()) return queue;
+    queue->memory_ = *std::move(memory);
+    static_assert(std::atomic<int64_t>::is_always_lock_free, "atomics across processes");
+    if (queue->host_->rank() == 0) new (queue->memory_->data()) HostState();
+    // The world ranks on this host, in host rank order (also the barrier after the
+    // HostState's construction).
     std::string mine;
     PutVarint(&mine, static_cast<uint64_t>(comm->rank()));
     std::vector<std::string> members;
@@ -92,50 +118,26 @@ class UnitQueue {
         !s.ok()) {
       return s;
     }
+    queue->units_.clear();
     for (const std::string& m : members) {
       WireReader reader(m);
       uint64_t rank = 0;
       if (!reader.GetVarint(&rank)) return absl::InternalError("bad host member list");
       std::vector<WorkUnit> share = UnitsForRank(all, static_cast<int>(rank), comm->size());
-      if (static_cast<int>(rank) == comm->rank()) {
-        for (const WorkUnit& u : share) queue->own_bytes_ += u.end - u.begin;
-      }
       queue->units_.insert(queue->units_.end(), share.begin(), share.end());
     }
     // Largest first (the order is the same on every rank of the host).
     std::stable_sort(
         queue->units_.begin(), queue->units_.end(),
         [](const WorkUnit& a, const WorkUnit& b) { return a.end - a.begin > b.end - b.begin; });
-    if (queue->host_->size() == 1) {
-      queue->next_ = &queue->own_next_;
-      return queue;
-    }
-    absl::StatusOr<std::unique_ptr<SharedMemory>> memory =
-        queue->host_->AllocateShared(sizeof(HostState));
-    if (!memory.ok()) {
-      // No shared memory (the answer is the same on every rank of the host): each rank
-      // takes its own share only.
-      queue->units_ = UnitsForRank(all, comm->rank(), comm->size());
-      queue->next_ = &queue->own_next_;
-      return queue;
-    }
-    queue->memory_ = *std::move(memory);
-    static_assert(std::atomic<int64_t>::is_always_lock_free, "atomics across processes");
-    if (queue->host_->rank() == 0) new (queue->memory_->data()) HostState();
-    if (absl::Status s = queue->host_->Barrier(); !s.ok()) return s;
+    queue->progress_bytes_ = 0;
+    for (const WorkUnit& u : queue->units_) queue->progress_bytes_ += u.end - u.begin;
     HostState* state = static_cast<HostState*>(queue->memory_->data());
     queue->next_ = &state->next;
-    queue->host_progress_ = &state->progress;
-    for (const WorkUnit& u : queue->units_) queue->pool_bytes_ += u.end - u.begin;
+    queue->progress_ = &state->progress;
+    queue->progress_scope_ =
+        absl::StrCat(queue->host_->size(), " ranks on rank 0's host, of ", comm->size());
     return queue;
-  }
-
-  // With a host pool: progress counters shared by the host's ranks, the pool's bytes and the
-  // progress line's scope; null otherwise.
-  ProgressCounters* host_progress() { return host_progress_; }
-  int64_t pool_bytes() const { return pool_bytes_; }
-  std::string scope() const {
-    return absl::StrCat(host_->size(), " ranks on rank 0's host, of ", world_size_);
   }
 
   // The next unit, or null when the pool is empty. Thread-safe.
@@ -143,8 +145,11 @@ class UnitQueue {
     const int64_t index = next_->fetch_add(1, std::memory_order_relaxed);
     return index < static_cast<int64_t>(units_.size()) ? &units_[index] : nullptr;
   }
-  // This rank's static share in bytes (what its progress line expects to read).
-  int64_t own_bytes() const { return own_bytes_; }
+  // The counters the readers report to (shared by the host's ranks with a host pool), the bytes
+  // they count up to, and the progress line's scope ("" for this rank's own share).
+  ProgressCounters* progress() { return progress_; }
+  int64_t progress_bytes() const { return progress_bytes_; }
+  const std::string& progress_scope() const { return progress_scope_; }
 
  private:
   // The shared memory of a host pool.
@@ -155,14 +160,14 @@ class UnitQueue {
 
   UnitQueue() = default;
   std::vector<WorkUnit> units_;
-  int64_t pool_bytes_ = 0;
-  int world_size_ = 1;
-  ProgressCounters* host_progress_ = nullptr;
-  int64_t own_bytes_ = 0;
   std::unique_ptr<Communicator> host_;
   std::unique_ptr<SharedMemory> memory_;
   std::atomic<int64_t> own_next_{0};
+  ProgressCounters own_progress_;
   std::atomic<int64_t>* next_ = nullptr;
+  ProgressCounters* progress_ = nullptr;
+  int64_t progress_bytes_ = 0;
+  std::string progress_scope_;
 };
 
 // Reads and counts this rank's units with `threads` threads.
@@ -280,12 +285,12 @@ absl::Status AddReceived(const std::vector<std::string>& batches, WordCounter* t
   for (const std::string& batch : batches) {
     WireReader reader(batch);
     absl::string_view word;
-    uint64_t count;
+    int64_t count;
     while (!reader.done()) {
-      if (!reader.GetBytes(&word) || !reader.GetVarint(&count)) {
+      if (!GetWordCount(&reader, &word, &count)) {
         return absl::InternalError("malformed vocabulary exchange batch");
       }
-      table->Add(word, static_cast<int64_t>(count));
+      table->Add(word, count);
     }
   }
   return absl::OkStatus();
@@ -307,8 +312,7 @@ absl::Status ExchangeInPlace(WordCounter* table, int64_t batch_bytes, Communicat
     if (list.empty() || static_cast<int64_t>(list.back().size()) >= chunk_bytes) {
       list.emplace_back();
     }
-    PutBytes(&list.back(), word);
-    PutVarint(&list.back(), static_cast<uint64_t>(count));
+    PutWordCount(&list.back(), word, count);
     count = 0;
   });
   int64_t my_rounds = 0;
@@ -345,8 +349,7 @@ absl::StatusOr<WordCounter> ExchangeByOwner(const WordCounter& local, int64_t ow
       }
       std::string& out = send[owner];
       const size_t before = out.size();
-      PutBytes(&out, it->first);
-      PutVarint(&out, static_cast<uint64_t>(it->second));
+      PutWordCount(&out, it->first, it->second);
       queued += static_cast<int64_t>(out.size() - before);
     }
     if (absl::Status s = comm->AllToAll(send, &recv); !s.ok()) return s;
@@ -383,22 +386,19 @@ Vocabulary OwnedVocabulary(const WordCounter& owned, const VocabularySpec& spec,
 
 std::string EncodeVocabulary(const Vocabulary& vocab) {
   std::string out;
-  for (const VocabWord& w : vocab) {
-    PutBytes(&out, w.word);
-    PutVarint(&out, static_cast<uint64_t>(w.count));
-  }
+  for (const VocabWord& w : vocab) PutWordCount(&out, w.word, w.count);
   return out;
 }
 
 absl::Status DecodeVocabularyInto(absl::string_view data, Vocabulary* vocab) {
   WireReader reader(data);
   absl::string_view word;
-  uint64_t count;
+  int64_t count;
   while (!reader.done()) {
-    if (!reader.GetBytes(&word) || !reader.GetVarint(&count)) {
-      return absl::InternalError("malformed vocabulary broadcast");
+    if (!GetWordCount(&reader, &word, &count)) {
+      return absl::InternalError("malformed vocabulary part");
     }
-    vocab->push_back({std::string(word), static_cast<int64_t>(count)});
+    vocab->push_back({std::string(word), count});
   }
   return absl::OkStatus();
 }
@@ -419,11 +419,9 @@ absl::StatusOr<Vocabulary> AssembleVocabulary(const Vocabulary& part, const Voca
   std::vector<Head> heads;
   size_t total = 0;
   const auto advance = [](Head* head) -> absl::Status {
-    uint64_t count;
-    if (!head->reader.GetBytes(&head->word) || !head->reader.GetVarint(&count)) {
+    if (!GetWordCount(&head->reader, &head->word, &head->count)) {
       return absl::InternalError("malformed vocabulary part");
     }
-    head->count = static_cast<int64_t>(count);
     return absl::OkStatus();
   };
   for (const std::string& p : parts) {
@@ -523,23 +521,18 @@ absl::StatusOr<std::vector<InputFile>> ShareFileList(const InputSpec& spec, Comm
   if (comm->rank() == 0) {
     absl::StatusOr<std::vector<std::string>> paths = ListInputs(spec);
     if (paths.ok()) {
-      PutVarint(&encoded, paths->size());
-      for (const std::string& path : *paths) PutBytes(&encoded, path);
+      std::vector<InputFile> listed(paths->size());
+      for (size_t i = 0; i < listed.size(); ++i) listed[i].path = std::move((*paths)[i]);
+      encoded = EncodeFiles(listed);
     } else {
       status = paths.status();
     }
   }
   if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
   if (absl::Status s = comm->Broadcast(&encoded, 0); !s.ok()) return s;
-  WireReader reader(encoded);
-  uint64_t n = 0;
-  if (!reader.GetVarint(&n)) return absl::InternalError("bad file list");
-  std::vector<InputFile> files(n);
-  for (InputFile& f : files) {
-    absl::string_view path;
-    if (!reader.GetBytes(&path)) return absl::InternalError("bad file list");
-    f.path = std::string(path);
-  }
+  absl::StatusOr<std::vector<InputFile>> listed = DecodeFiles(encoded);
+  if (!listed.ok()) return listed.status();
+  std::vector<InputFile>& files = *listed;
   std::vector<InputFile> mine;
   for (size_t i = comm->rank(); i < files.size() && status.ok(); i += comm->size()) {
     status = ResolveInputFile(spec, &files[i]);
@@ -561,7 +554,7 @@ absl::StatusOr<std::vector<InputFile>> ShareFileList(const InputSpec& spec, Comm
       files[index] = std::move((*theirs)[k]);
     }
   }
-  return files;
+  return listed;
 }
 
 int ResolveThreads(const RuntimeSpec& runtime, const Communicator& comm) {
@@ -582,19 +575,15 @@ absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Commu
 
   // With a host pool rank 0 reports its host's progress (its own share would run over or
   // under 100%, as the host's ranks take what they can).
-  ProgressCounters own_progress;
-  ProgressCounters* progress = (*units)->host_progress();
-  if (progress == nullptr) progress = &own_progress;
-  RankCounter counter(spec, *files, units->get(), threads, options.count_line_ends, progress);
+  UnitQueue& queue = **units;
+  RankCounter counter(spec, *files, &queue, threads, options.count_line_ends, queue.progress());
   absl::Status counted;
   {
     std::unique_ptr<ProgressReporter> reporter;
     if (comm->rank() == 0) {
-      const bool pooled = (*units)->host_progress() != nullptr;
       reporter = std::make_unique<ProgressReporter>(
-          "vocab", pooled ? (*units)->pool_bytes() : (*units)->own_bytes(), comm->size(),
-          spec.runtime().progress_seconds(), progress, /*print_final=*/false,
-          pooled ? (*units)->scope() : std::string());
+          "vocab", queue.progress_bytes(), comm->size(), spec.runtime().progress_seconds(),
+          queue.progress(), /*print_final=*/false, queue.progress_scope());
     }
     counted = counter.Run();
   }

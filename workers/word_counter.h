@@ -75,8 +75,6 @@ class WordCounter {
   void ForEachMutable(Fn&& fn) {
     table_.ForEachMutable([&](const WordKey& key, int64_t& count) { fn(key.view(), count); });
   }
-  // Makes room for n more entries without growing the table n times.
-  void Reserve(size_t n) { table_.Reserve(table_.size() + n); }
   // Calls fn(word, count) for every entry, in unspecified order.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
