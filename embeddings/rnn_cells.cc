@@ -136,11 +136,9 @@ void RecurrentLayer::Backward(const float* params, const Eigen::Ref<const RnnMat
   layout_->Map(grads, blocks_.b).col(0) += dg_.leftCols(n).rowwise().sum();
   if (m > 0) {
     if (reverse_) {
-      layout_->Map(grads, blocks_.u).noalias() +=
-          dgh.leftCols(m) * h_.middleCols(B, m).transpose();
+      layout_->Map(grads, blocks_.u).noalias() += dgh.leftCols(m) * h_.middleCols(B, m).transpose();
     } else {
-      layout_->Map(grads, blocks_.u).noalias() +=
-          dgh.middleCols(B, m) * h_.leftCols(m).transpose();
+      layout_->Map(grads, blocks_.u).noalias() += dgh.middleCols(B, m) * h_.leftCols(m).transpose();
     }
   }
   if (kind_ == CellKind::kGru) {

@@ -55,7 +55,8 @@ class RecurrentLayer {
 
   // dh: the loss's gradient w.r.t. output() (hidden x steps*batch). Adds the parameter
   // gradients into `grads` (laid out as the parameters) and, when dx is not null, the input
-  // gradient into the first steps*batch columns of *dx. x and mask must be those of the last Forward.
+  // gradient into the first steps*batch columns of *dx. x and mask must be those of the last
+  // Forward.
   void Backward(const float* params, const Eigen::Ref<const RnnMatrix>& x, const float* mask,
                 const Eigen::Ref<const RnnMatrix>& dh, float* grads, RnnMatrix* dx);
 
@@ -76,16 +77,16 @@ class RecurrentLayer {
   const CellBlocks blocks_;
   const ParamLayout* layout_;
   int steps_ = 0, batch_ = 0;
-  RnnMatrix a_;    // G*H x T*B: gate activations (after the nonlinearities)
-  RnnMatrix c_;    // LSTM: H x T*B cell states
-  RnnMatrix hn_;   // GRU: H x T*B, U_n h_{t-1} + c_n
-  RnnMatrix h_;    // H x T*B outputs
-  RnnMatrix dg_;   // G*H x T*B gradients of the gate pre-activations (input side)
-  RnnMatrix dgh_;  // GRU: the same for the hidden side (the n rows differ by the factor r)
-  RnnMatrix step_;     // G*H x B scratch for U * h_{t-1}
-  RnnMatrix dh_next_;  // H x B gradient flowing to h_{t-1}
-  RnnMatrix dc_next_;  // H x B gradient flowing to c_{t-1}
-  RnnMatrix zeros_;    // H x B zero state
+  RnnMatrix a_;             // G*H x T*B: gate activations (after the nonlinearities)
+  RnnMatrix c_;             // LSTM: H x T*B cell states
+  RnnMatrix hn_;            // GRU: H x T*B, U_n h_{t-1} + c_n
+  RnnMatrix h_;             // H x T*B outputs
+  RnnMatrix dg_;            // G*H x T*B gradients of the gate pre-activations (input side)
+  RnnMatrix dgh_;           // GRU: the same for the hidden side (the n rows differ by the factor r)
+  RnnMatrix step_;          // G*H x B scratch for U * h_{t-1}
+  RnnMatrix dh_next_;       // H x B gradient flowing to h_{t-1}
+  RnnMatrix dc_next_;       // H x B gradient flowing to c_{t-1}
+  RnnMatrix zeros_;         // H x B zero state
   Eigen::ArrayXf scratch_;  // H values of one column (sized once, not per step)
 };
 

@@ -67,7 +67,7 @@ class ClassifierHead {
   const ParamLayout* layout_;
   int steps_ = 0, batch_ = 0;
   std::vector<int> lengths_;
-  RnnMatrix pooled_;  // F x B
+  RnnMatrix pooled_;        // F x B
   Eigen::MatrixXi argmax_;  // F x B: the step of the maximum (max pooling)
   RnnMatrix logits_;
 };

@@ -17,9 +17,8 @@ void ForEachBatch(const RnnModel& model, const std::vector<std::vector<int32_t>>
                   const std::vector<std::vector<int32_t>>* targets, std::vector<int64_t> indices,
                   int threads, Fn&& fn) {
   const RnnNetwork net(model.spec(), model.shape);
-  std::stable_sort(indices.begin(), indices.end(), [&](int64_t a, int64_t b) {
-    return tokens[a].size() < tokens[b].size();
-  });
+  std::stable_sort(indices.begin(), indices.end(),
+                   [&](int64_t a, int64_t b) { return tokens[a].size() < tokens[b].size(); });
   const int64_t B = std::max(1, model.spec().batch());
   const int64_t batches = (static_cast<int64_t>(indices.size()) + B - 1) / B;
   const int T = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, batches)));
@@ -53,8 +52,8 @@ absl::StatusOr<HeadStats> EvaluateRnn(const RnnModel& model, const RnnExamples& 
   std::vector<HeadStats> per_thread(std::max(1, threads));
   ForEachBatch(model, data.tokens, &data.targets, mine, threads,
                [&](int t, RnnWorkspace& ws, const RnnBatch& batch, const int64_t*) {
-                 per_thread[t].Add(ws.Forward(model.params.data(), model.embedding, batch, false,
-                                              0, 1.0f, false));
+                 per_thread[t].Add(ws.Forward(model.params.data(), model.embedding, batch, false, 0,
+                                              1.0f, false));
                });
   HeadStats local;
   for (const HeadStats& s : per_thread) local.Add(s);

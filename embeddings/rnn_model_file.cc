@@ -50,7 +50,8 @@ absl::string_view Bytes(const T* data, size_t count) {
   return absl::string_view(reinterpret_cast<const char*>(data), count * sizeof(T));
 }
 
-absl::Status WriteParts(const std::string& path, const RnnModel& model, const RnnTrainState* state) {
+absl::Status WriteParts(const std::string& path, const RnnModel& model,
+                        const RnnTrainState* state) {
   RecordWriterOptions options;
   options.record_type = kRecordType;
   options.spec_type = "wordmill.RnnTrainCommand";
@@ -96,9 +97,8 @@ absl::StatusOr<Parts> ReadParts(const std::string& path) {
   Parts parts;
   parts.header = r->header();
   if (parts.header.record_type() != kRecordType) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not a wordmill rnn model (records of type '",
-                     parts.header.record_type(), "')"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": not a wordmill rnn model (records of type '", parts.header.record_type(), "')"));
   }
   absl::string_view record;
   while (true) {
@@ -139,8 +139,9 @@ absl::Status Fill(const std::string& path, const Parts& p, RnnModel* model) {
     return absl::DataLossError(absl::StrCat(path, ": bad rnn model header"));
   }
   model->words = absl::StrSplit(p.records[0], '\n');
-  model->classes = p.records[1].empty() ? std::vector<std::string>()
-                                        : std::vector<std::string>(absl::StrSplit(p.records[1], '\n'));
+  model->classes = p.records[1].empty()
+                       ? std::vector<std::string>()
+                       : std::vector<std::string>(absl::StrSplit(p.records[1], '\n'));
   if (static_cast<int64_t>(model->words.size()) != model->shape.vocab) {
     return absl::DataLossError(absl::StrCat(path, ": the word list does not match the vocab size"));
   }
@@ -216,8 +217,8 @@ absl::Status ReadRnnCheckpoint(const std::string& path, RnnModel* model, RnnTrai
   const size_t best_params = p.records[8].size() / sizeof(float);
   state->best_params.resize(best_params);
   WM_RETURN_IF_ERROR(Take(p, 8, best_params, state->best_params.data(), path));
-  const int64_t best_cols = static_cast<int64_t>(p.records[9].size() / sizeof(float)) /
-                            std::max(1, dim);
+  const int64_t best_cols =
+      static_cast<int64_t>(p.records[9].size() / sizeof(float)) / std::max(1, dim);
   state->best_embedding.resize(best_cols ? dim : 0, best_cols);
   WM_RETURN_IF_ERROR(Take(p, 9, state->best_embedding.size(), state->best_embedding.data(), path));
   if (!ParseEpochRecords(p.records[10], &state->epochs)) {

@@ -30,7 +30,7 @@ struct RnnTrainState {
   int best_epoch = 0;
   double best_score = 0;
   int since_best = 0;
-  std::vector<float> best_params;  // with early stopping
+  RnnVector best_params;  // with early stopping
   RnnMatrix best_embedding;
   RnnOptimizerState optimizer;
 };

@@ -10,13 +10,6 @@
 namespace wordmill {
 namespace {
 
-uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
 }  // namespace
 
 void BuildBatch(const std::vector<const std::vector<int32_t>*>& tokens,
@@ -62,13 +55,13 @@ int RnnNetwork::features() const {
   return recurrent() ? spec_.hidden() * directions() : shape_.dim;
 }
 
-std::vector<float> RnnNetwork::InitParams(uint64_t seed) const {
-  std::vector<float> params(layout_.size());
+RnnVector RnnNetwork::InitParams(uint64_t seed) const {
+  RnnVector params(layout_.size());
   std::mt19937_64 rng(seed);
   const int head_first = head_.weight >= 0 ? head_.weight : head_.bias;
   for (int i = 0; i < layout_.block_count(); ++i) {
-    const float k = 1.0f / std::sqrt(static_cast<float>(i >= head_first ? features()
-                                                                         : spec_.hidden()));
+    const float k =
+        1.0f / std::sqrt(static_cast<float>(i >= head_first ? features() : spec_.hidden()));
     std::uniform_real_distribution<float> u(-k, k);
     RnnMap m = layout_.Map(params.data(), i);
     for (int64_t j = 0; j < m.size(); ++j) m.data()[j] = u(rng);
@@ -82,8 +75,8 @@ RnnWorkspace::RnnWorkspace(const RnnNetwork& network) : net_(network) {
   int input = network.shape().dim;
   for (int l = 0; l < network.layers(); ++l) {
     for (int d = 0; d < network.directions(); ++d) {
-      cells_.push_back(std::make_unique<RecurrentLayer>(
-          kind, input, spec.hidden(), d == 1, network.cell(l, d), &network.layout()));
+      cells_.push_back(std::make_unique<RecurrentLayer>(kind, input, spec.hidden(), d == 1,
+                                                        network.cell(l, d), &network.layout()));
     }
     input = spec.hidden() * network.directions();
   }
@@ -162,9 +155,8 @@ HeadStats RnnWorkspace::Forward(const float* params, const RnnMatrix& embedding,
   return SoftmaxCrossEntropy(logits(), batch.targets.data(), scale, gradient);
 }
 
-void RnnWorkspace::Backward(const float* params, const RnnMatrix& embedding,
-                            const RnnBatch& batch, const int32_t* slot_of, float* dense_grads,
-                            RnnMatrix* row_grads) {
+void RnnWorkspace::Backward(const float* params, const RnnMatrix& embedding, const RnnBatch& batch,
+                            const int32_t* slot_of, float* dense_grads, RnnMatrix* row_grads) {
   const int T = batch.steps, B = batch.size, H = net_.spec().hidden(), L = net_.layers();
   const int D = net_.directions();
   const int64_t n = static_cast<int64_t>(T) * B;

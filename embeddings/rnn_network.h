@@ -29,8 +29,8 @@ inline constexpr int32_t kEosId = 1;
 
 // A padded minibatch, time-major: position (t, b) is index t * size + b.
 struct RnnBatch {
-  int steps = 0;  // T: the longest example
-  int size = 0;   // B
+  int steps = 0;                 // T: the longest example
+  int size = 0;                  // B
   std::vector<int32_t> ids;      // T*B word ids; -1 padding
   std::vector<float> mask;       // T*B: 1 token, 0 padding
   std::vector<int> lengths;      // B
@@ -66,7 +66,7 @@ class RnnNetwork {
 
   // PyTorch's initialisation: every cell weight and bias uniform in +-1/sqrt(hidden), the
   // linear head's in +-1/sqrt(features); from std::mt19937_64(seed).
-  std::vector<float> InitParams(uint64_t seed) const;
+  RnnVector InitParams(uint64_t seed) const;
 
   // Blocks of layer l, direction d, and of the head (the layout's last ones).
   const CellBlocks& cell(int l, int d) const { return cells_[l * 2 + d]; }

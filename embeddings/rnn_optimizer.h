@@ -18,8 +18,8 @@ namespace wordmill {
 
 struct RnnOptimizerState {
   int64_t steps = 0;
-  std::vector<float> m, v;  // Adam's moments of the dense parameters
-  RnnMatrix row_m, row_v;   // ... of the embedding (dim x vocab; empty when frozen or SGD)
+  RnnVector m, v;          // Adam's moments of the dense parameters
+  RnnMatrix row_m, row_v;  // ... of the embedding (dim x vocab; empty when frozen or SGD)
 };
 
 class RnnOptimizer {

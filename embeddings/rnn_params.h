@@ -19,6 +19,10 @@ namespace wordmill {
 using RnnMatrix = Eigen::MatrixXf;  // column-major float32 throughout
 using RnnMap = Eigen::Map<RnnMatrix>;
 using RnnConstMap = Eigen::Map<const RnnMatrix>;
+// Parameter-sized vectors are aligned as Eigen's own matrices (32 bytes with AVX): Eigen's
+// vectorized tanh, logistic and sqrt differ in the last bits from the scalar code that handles
+// an unaligned head, so equal alignment everywhere keeps results identical across runs and ranks.
+using RnnVector = std::vector<float, Eigen::aligned_allocator<float>>;
 
 struct ParamBlock {
   std::string name;  // e.g. "layer0.fwd.w", named as PyTorch's modules where one exists
@@ -49,6 +53,14 @@ class ParamLayout {
   std::vector<ParamBlock> blocks_;
   int64_t size_ = 0;
 };
+
+// splitmix64's finalizer: the seeds of shuffling, dropout masks and initialisation.
+inline uint64_t Mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
 
 // Grows *m to at least rows x cols (never shrinks, so buffers are allocated once per run, not
 // per minibatch); callers use the leftCols they need.

@@ -18,16 +18,8 @@
 namespace wordmill {
 namespace {
 
-uint64_t Mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
 double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 // One thread's share of a minibatch: its workspace and gradients.
@@ -35,7 +27,7 @@ struct ThreadState {
   explicit ThreadState(const RnnNetwork& net) : workspace(net) {}
   RnnWorkspace workspace;
   RnnBatch batch;
-  std::vector<float> grads;
+  RnnVector grads;
   RnnMatrix row_grads;
   HeadStats stats;
 };
@@ -96,25 +88,24 @@ class Trainer {
     std::atomic<double> loss{0};
     std::unique_ptr<ProgressLine> progress;
     if (comm_->rank() == 0 && options_.progress_seconds > 0) {
-      progress = std::make_unique<ProgressLine>(
-          options_.progress_seconds, false, [&, epoch](double) {
+      progress =
+          std::make_unique<ProgressLine>(options_.progress_seconds, false, [&, epoch](double) {
             const double fraction = static_cast<double>(done) / std::max<size_t>(1, batches.size());
             const double seconds = Now() - start;
             const double left = (1 - fraction) * seconds / std::max(fraction, 1e-9) +
                                 (spec_.epochs() - epoch - 1) * seconds / std::max(fraction, 1e-9);
             return FormatProgressLine(
                 options_.progress_label,
-                absl::StrFormat("epoch %d/%d %.1f%% %s loss %.4f", epoch + 1, spec_.epochs(),
-                                100 * fraction,
-                                FormatRate(epoch_tokens / std::max(seconds, 1e-9), "tokens"),
-                                loss.load()),
+                absl::StrFormat(
+                    "epoch %d/%d %.1f%% %s loss %.4f", epoch + 1, spec_.epochs(), 100 * fraction,
+                    FormatRate(epoch_tokens / std::max(seconds, 1e-9), "tokens"), loss.load()),
                 fraction > 0 ? left : -1, RankZeroScope(comm_->size()));
           });
     }
     for (size_t i = 0; i < batches.size(); ++i) {
-      WM_RETURN_IF_ERROR(
-          Step(data, batches[i], lr, Mix(Mix(spec_.seed()) ^ (epoch * 1000003ULL + i)), epoch,
-               &local, &epoch_tokens));
+      WM_RETURN_IF_ERROR(Step(data, batches[i], lr,
+                              Mix(Mix(spec_.seed()) ^ (epoch * 1000003ULL + i)), epoch, &local,
+                              &epoch_tokens));
       loss = local.count > 0 ? local.loss / local.count : 0;
       ++done;
     }
@@ -145,7 +136,8 @@ class Trainer {
         rows_.resize(model_.shape.vocab);
         std::iota(rows_.begin(), rows_.end(), 0);
       } else {
-        for (int64_t i : batch) rows_.insert(rows_.end(), data.tokens[i].begin(), data.tokens[i].end());
+        for (int64_t i : batch)
+          rows_.insert(rows_.end(), data.tokens[i].begin(), data.tokens[i].end());
         std::sort(rows_.begin(), rows_.end());
         rows_.erase(std::unique(rows_.begin(), rows_.end()), rows_.end());
       }
@@ -200,9 +192,9 @@ class Trainer {
     for (float g : sum.grads) norm2 += static_cast<double>(g) * g;
     norm2 += sum.row_grads.cast<double>().squaredNorm();
     if (!std::isfinite(norm2) || !std::isfinite(sum.stats.loss)) {
-      return absl::InternalError(absl::StrCat(
-          "training diverged: the loss or its gradient is NaN or infinite in epoch ", epoch + 1,
-          "; try a smaller --lr or a --clip"));
+      return absl::InternalError(
+          absl::StrCat("training diverged: the loss or its gradient is NaN or infinite in epoch ",
+                       epoch + 1, "; try a smaller --lr or a --clip"));
     }
     optimizer_.Step(lr, optimizer_.ClipScale(norm2), model_.params.data(), sum.grads.data(),
                     &model_.embedding, sum.row_grads, rows_);

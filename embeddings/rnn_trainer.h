@@ -40,7 +40,7 @@ struct RnnModel {
   RnnShape shape;
   std::vector<std::string> words;    // embedding column k is words[k]
   std::vector<std::string> classes;  // labels (classify) or tags (tag); empty for lm
-  std::vector<float> params;         // dense parameters (RnnNetwork::layout())
+  RnnVector params;                  // dense parameters (RnnNetwork::layout())
   RnnMatrix embedding;               // shape.dim x shape.vocab
   const RnnSpec& spec() const { return command.rnn(); }
 };
@@ -54,9 +54,9 @@ RnnModel NewRnnModel(const RnnTrainCommand& command, const RnnShape& shape,
 struct RnnEpochRecord {
   int epoch = 0;  // 1-based
   float lr = 0;
-  double loss = 0;            // mean cross-entropy per example (classify) or token
-  double train_accuracy = 0;  // percent, with dropout, as trained
-  double dev_accuracy = -1;   // percent; -1 without dev data (or for lm)
+  double loss = 0;             // mean cross-entropy per example (classify) or token
+  double train_accuracy = 0;   // percent, with dropout, as trained
+  double dev_accuracy = -1;    // percent; -1 without dev data (or for lm)
   double dev_perplexity = -1;  // lm with dev data
   double seconds = 0;
   double tokens_per_second = 0;  // training tokens (all ranks) per wall-clock second
@@ -66,8 +66,8 @@ struct RnnTrainOptions {
   int threads = 1;
   // Written by rank 0 after every epoch (model, optimizer state, epoch records); empty: none.
   std::string checkpoint_path;
-  bool resume = false;      // continue from checkpoint_path
-  int stop_after_epochs = 0;  // stop (as if killed) after this many epochs of this run; 0: no
+  bool resume = false;          // continue from checkpoint_path
+  int stop_after_epochs = 0;    // stop (as if killed) after this many epochs of this run; 0: no
   double progress_seconds = 0;  // rank 0's progress lines on stderr; 0: none
   std::string progress_label = "rnn train";
 };

@@ -141,6 +141,7 @@ int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm) {
   if (!args.empty() && args[0] == "neighbors") return RunNeighborsCommand({"--help"}, comm);
   if (!args.empty() && args[0] == "export") return RunExportCommand({"--help"}, comm);
   if (!args.empty() && args[0] == "run") return RunPipelineCommand({"--help"}, comm);
+  if (!args.empty() && args[0] == "rnn") return RunRnnCommand({"--help"}, comm);
   if (comm->rank() == 0) {
     std::printf(
         "wordmill: corpora to vocabularies, co-occurrence counts and embeddings, across the ranks "
@@ -157,6 +158,8 @@ int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm) {
         "  eval      analogy accuracy and word-similarity correlation of word vectors\n"
         "  neighbors the nearest words by cosine similarity\n"
         "  export    write vectors as word2vec, GloVe, fastText .vec, NumPy .npy and shared .wmv\n"
+        "  rnn train|eval|predict|sample LSTM/GRU classifiers, taggers, language models on the\n"
+        "            vectors (data parallel across ranks and threads)\n"
         "  run       the whole pipeline from one config file, resumable (pipeline/examples/)\n"
         "  help      this text; `wordmill help COMMAND` or `wordmill COMMAND --help` for flags\n\n"
         "Every flag maps to a field of formats/wordmill.proto; `--print-spec` prints the effective "

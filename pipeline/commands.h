@@ -26,6 +26,8 @@ int RunNeighborsCommand(const std::vector<std::string>& args, Communicator* comm
 // `wordmill tokenizer train|encode|decode|export`.
 int RunTokenizerCommand(const std::vector<std::string>& args, Communicator* comm);
 int RunExportCommand(const std::vector<std::string>& args, Communicator* comm);
+// `wordmill rnn train|eval|predict|sample` (pipeline/rnn_command.cc).
+int RunRnnCommand(const std::vector<std::string>& args, Communicator* comm);
 // `wordmill run CONFIG`: the whole pipeline (pipeline/run.h).
 int RunPipelineCommand(const std::vector<std::string>& args, Communicator* comm);
 // `wordmill help [COMMAND]`.

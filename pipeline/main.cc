@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
     code = wordmill::RunNeighborsCommand(args, comm.get());
   } else if (command == "export") {
     code = wordmill::RunExportCommand(args, comm.get());
+  } else if (command == "rnn") {
+    code = wordmill::RunRnnCommand(args, comm.get());
   } else if (command == "run") {
     code = wordmill::RunPipelineCommand(args, comm.get());
   } else if (command == "help" || command == "--help" || command == "-h") {

@@ -103,22 +103,22 @@ std::string MetricsJson(const RnnTrainCommand& spec, const RnnTrainOutputs& out,
   }
   absl::StrAppend(&json, "  \"tokens_per_second\": ", num(out.tokens_per_second), ",\n");
   absl::StrAppend(&json, "  \"ranks\": ", ranks, ",\n  \"threads\": ", threads, ",\n");
-  absl::StrAppend(&json, "  \"vocab\": ", out.vocab, ",\n  \"vocab_in_embeddings\": ",
-                  out.covered, ",\n  \"token_coverage\": ", num(out.token_coverage), ",\n");
+  absl::StrAppend(&json, "  \"vocab\": ", out.vocab, ",\n  \"vocab_in_embeddings\": ", out.covered,
+                  ",\n  \"token_coverage\": ", num(out.token_coverage), ",\n");
   std::vector<std::string> folds, epochs;
   for (size_t f = 0; f < out.folds.size(); ++f) {
     const RnnFoldResult& r = out.folds[f];
-    folds.push_back(absl::StrCat("    {\"fold\": ", f + 1, ", \"accuracy\": ",
-                                 num(AccuracyPercent(r.test)), ", \"perplexity\": ",
-                                 num(Perplexity(r.test)), ", \"count\": ", r.test.count, "}"));
+    folds.push_back(absl::StrCat(
+        "    {\"fold\": ", f + 1, ", \"accuracy\": ", num(AccuracyPercent(r.test)),
+        ", \"perplexity\": ", num(Perplexity(r.test)), ", \"count\": ", r.test.count, "}"));
     for (const RnnEpochRecord& e : r.epochs) {
       epochs.push_back(absl::StrCat(
           "    {\"fold\": ", f + 1, ", \"epoch\": ", e.epoch, ", \"lr\": ", num(e.lr),
           ", \"loss\": ", num(e.loss), ", \"train_accuracy\": ", num(e.train_accuracy),
           ", \"dev_accuracy\": ", e.dev_accuracy < 0 ? "null" : num(e.dev_accuracy),
           ", \"dev_perplexity\": ", e.dev_perplexity < 0 ? "null" : num(e.dev_perplexity),
-          ", \"seconds\": ", num(e.seconds), ", \"tokens_per_second\": ",
-          num(e.tokens_per_second), "}"));
+          ", \"seconds\": ", num(e.seconds), ", \"tokens_per_second\": ", num(e.tokens_per_second),
+          "}"));
     }
   }
   absl::StrAppend(&json, "  \"folds\": [\n", absl::StrJoin(folds, ",\n"), "\n  ],\n");
@@ -184,7 +184,8 @@ absl::Status ValidateRnnTrainCommand(const RnnTrainCommand& spec) {
   if (r.task() == RNN_TASK_LM && r.bidirectional()) {
     return Bad("--bidirectional cannot predict the next word (--task lm)");
   }
-  if (r.tie_embeddings() && r.task() != RNN_TASK_LM) return Bad("--tie-embeddings is for --task lm");
+  if (r.tie_embeddings() && r.task() != RNN_TASK_LM)
+    return Bad("--tie-embeddings is for --task lm");
   if (r.layers() < 1 || r.layers() > 16) return Bad("--layers must be between 1 and 16");
   if (r.hidden() < 1 || r.hidden() > 8192) return Bad("--hidden must be between 1 and 8192");
   if (!(r.dropout() >= 0 && r.dropout() < 1)) return Bad("--dropout must be in [0, 1)");
@@ -259,9 +260,8 @@ absl::StatusOr<RnnTrainOutputs> RunRnnTrain(const RnnTrainCommand& spec, Communi
     options.threads = threads;
     options.checkpoint_path = FoldPath(spec, f, ".ckpt");
     options.resume = spec.resume() && std::filesystem::exists(options.checkpoint_path);
-    options.stop_after_epochs = spec.stop_after_epochs() > 0
-                                    ? std::max(0, spec.stop_after_epochs() - run_epochs)
-                                    : 0;
+    options.stop_after_epochs =
+        spec.stop_after_epochs() > 0 ? std::max(0, spec.stop_after_epochs() - run_epochs) : 0;
     if (spec.stop_after_epochs() > 0 && options.stop_after_epochs == 0) {
       out.stopped = true;
       break;

@@ -66,14 +66,13 @@ class GradientCheck {
   }
 
   double Loss(RnnWorkspace* ws) {
-    return ws->Forward(params_.data(), embedding_, batch_, train_, 99, scale_, false).loss *
-           scale_;
+    return ws->Forward(params_.data(), embedding_, batch_, train_, 99, scale_, false).loss * scale_;
   }
 
   // Relative error of the analytic gradient of each block and of the embedding.
   void Run() {
     RnnWorkspace ws(*net_);
-    std::vector<float> grads(params_.size(), 0.0f);
+    RnnVector grads(params_.size(), 0.0f);
     RnnMatrix rows = RnnMatrix::Zero(shape_.dim, shape_.vocab);
     std::vector<int32_t> slot_of(shape_.vocab);
     for (int i = 0; i < shape_.vocab; ++i) slot_of[i] = i;
@@ -126,7 +125,7 @@ class GradientCheck {
   RnnSpec spec_;
   RnnShape shape_;
   std::unique_ptr<RnnNetwork> net_;
-  std::vector<float> params_;
+  RnnVector params_;
   RnnMatrix embedding_;
   std::vector<std::vector<int32_t>> tokens_, targets_;
   RnnBatch batch_;
@@ -161,7 +160,9 @@ TEST(RnnGradientTest, TaggerBidirectionalGru) {
   Check({RNN_TASK_TAG, RNN_CELL_GRU, true, 1, RNN_POOLING_LAST, 0.2f}, 2 * 4 + 2);
 }
 
-TEST(RnnGradientTest, TaggerStackedLstm) { Check({RNN_TASK_TAG, RNN_CELL_LSTM, false, 2}, 2 * 3 + 2); }
+TEST(RnnGradientTest, TaggerStackedLstm) {
+  Check({RNN_TASK_TAG, RNN_CELL_LSTM, false, 2}, 2 * 3 + 2);
+}
 
 TEST(RnnGradientTest, LanguageModelLstm) { Check({RNN_TASK_LM, RNN_CELL_LSTM}, 5); }
 

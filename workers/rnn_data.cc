@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -75,7 +76,8 @@ absl::Status ReadTsvClassify(const std::string& path, WordTokenizer* tokenizer, 
     }
     const absl::string_view label = absl::StripAsciiWhitespace(line.substr(0, tab));
     if (label.empty()) return absl::InvalidArgumentError(absl::StrCat(where, ": empty label"));
-    out->push_back({Words(tokenizer, line.substr(tab + 1), max_length), {std::string(label)}, where});
+    out->push_back(
+        {Words(tokenizer, line.substr(tab + 1), max_length), {std::string(label)}, where});
   }
   return absl::OkStatus();
 }
@@ -83,7 +85,14 @@ absl::Status ReadTsvClassify(const std::string& path, WordTokenizer* tokenizer, 
 absl::Status ReadTagged(const std::string& path, RnnTagset tagset, WordTokenizer* tokenizer,
                         int max_length, std::vector<RnnText>* out) {
   WM_ASSIGN_OR_RETURN(const std::string text, ReadFileToString(path));
-  const bool conll = text.find('\t') != std::string::npos;
+  // CoNLL has a tab between two fields; Brown lines may start with a tab (indentation) only.
+  bool conll = false;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::StripLeadingAsciiWhitespace(line).find('\t') != absl::string_view::npos) {
+      conll = true;
+      break;
+    }
+  }
   int line_no = 0;
   RnnText sentence;
   auto flush = [&] {
@@ -196,7 +205,8 @@ absl::StatusOr<std::vector<RnnText>> ReadLabelFiles(const std::string& label_fil
     for (absl::string_view line : absl::StrSplit(text, '\n')) {
       ++line_no;
       if (Blank(line)) continue;
-      out.push_back({Words(&tokenizer, line, max_length), {label}, absl::StrCat(path, ":", line_no)});
+      out.push_back(
+          {Words(&tokenizer, line, max_length), {label}, absl::StrCat(path, ":", line_no)});
     }
   }
   return out;

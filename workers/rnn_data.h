@@ -7,7 +7,8 @@
 //    with an empty label is an error.
 //  - tag, Brown: `word/TAG word/TAG ...` lines, one sentence per non-blank line (the tag is
 //    after the last '/'); CoNLL: `word<TAB>tag` lines (more columns: the last is the tag), a
-//    blank line between sentences. Detected per file: a line with a tab means CoNLL.
+//    blank line between sentences. Detected per file: a tab after a line's first field means
+//    CoNLL (Brown lines may start with a tab).
 //  - lm: any corpus the readers accept (plain, WikiExtractor, Brown, JSONL, zstd); each
 //    paragraph is a text, cut into pieces of at most max_length tokens.
 // Texts are split into words by the word tokenizer (TokenizerSpec), the one that made the
@@ -38,8 +39,7 @@ std::string ReduceBrownTag(absl::string_view tag, RnnTagset tagset);
 
 // `label=path,label=path,...` (classify).
 absl::StatusOr<std::vector<RnnText>> ReadLabelFiles(const std::string& label_files,
-                                                    const TokenizerSpec& tokenizer,
-                                                    int max_length);
+                                                    const TokenizerSpec& tokenizer, int max_length);
 
 // Files of `task`'s format (see above); `inputs` may hold directories and globs.
 absl::StatusOr<std::vector<RnnText>> ReadRnnFiles(RnnTask task,
