@@ -14,7 +14,7 @@
 #include "pipeline/spec_flags.h"
 #include "pipeline/stages.h"
 #include "workers/cooccur_builder.h"
-#include "workers/vocab_builder.h"
+#include "workers/runtime_threads.h"
 
 namespace wordmill {
 namespace {

@@ -26,7 +26,7 @@
 #include "pipeline/stage_graph.h"
 #include "pipeline/stages.h"
 #include "workers/input_files.h"
-#include "workers/vocab_builder.h"
+#include "workers/runtime_threads.h"
 
 namespace wordmill {
 namespace {

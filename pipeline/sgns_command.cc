@@ -17,6 +17,7 @@
 #include "pipeline/stages.h"
 #include "workers/id_encoder.h"
 #include "workers/subword_vocab.h"
+#include "workers/runtime_threads.h"
 #include "workers/vocab_builder.h"
 
 namespace wordmill {

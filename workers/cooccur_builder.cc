@@ -18,7 +18,7 @@
 #include "workers/id_encoder.h"
 #include "workers/progress.h"
 #include "workers/subword_vocab.h"
-#include "workers/vocab_builder.h"
+#include "workers/runtime_threads.h"
 
 namespace wordmill {
 namespace {
