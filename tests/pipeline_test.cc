@@ -30,8 +30,10 @@ using ::wordmill::testing::MpiWordmill;
 using ::wordmill::testing::Quote;
 using ::wordmill::testing::ReadFile;
 using ::wordmill::testing::RunCommand;
+using ::wordmill::testing::SessionProcesses;
 using ::wordmill::testing::TempDir;
 using ::wordmill::testing::TopicCorpus;
+using ::wordmill::testing::WaitForFile;
 using ::wordmill::testing::WordmillBin;
 using ::wordmill::testing::WriteFile;
 
@@ -259,71 +261,15 @@ TEST_F(PipelineTest, RerunSkipsChangedOptionRedoesThatStageAndWhatFollows) {
   EXPECT_NE(r.output.find("8 stage(s), 0 run, 8 skipped"), std::string::npos) << r.output;
 }
 
-// Processes of the session `sid` (the launched mpirun and its ranks).
-std::vector<pid_t> SessionProcesses(pid_t sid) {
-  std::vector<pid_t> pids;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    pid_t pid = 0;
-    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
-    std::string stat;
-    try {
-      stat = ReadFile(entry.path().string() + "/stat");
-    } catch (...) {
-      continue;
-    }
-    // Fields after the command (which is in parentheses): state ppid pgrp session ...
-    const size_t close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::vector<std::string> fields = absl::StrSplit(stat.substr(close + 2), ' ');
-    pid_t session = 0;
-    if (fields.size() > 3 && absl::SimpleAtoi(fields[3], &session) && session == sid &&
-        fields[0] != "Z") {
-      pids.push_back(pid);
-    }
-  }
-  return pids;
-}
-
-// Starts `command` in a new session and returns the session id (the session leader's pid, which
-// the leader writes itself: setsid may or may not fork).
+// Starts `command` in a new session (tests/test_util.h) and expects it to have started.
 pid_t StartInSession(const std::string& command, const std::string& log) {
-  const std::string pid_file = log + ".pid";
-  fs::remove(pid_file);
-  RunCommand(absl::StrCat("setsid sh -c ",
-                          Quote("echo $$ > " + Quote(pid_file) + "; exec " + command), " > ",
-                          Quote(log), " 2>&1 < /dev/null &"));
-  pid_t pid = 0;
-  for (int i = 0; i < 800 && pid == 0; ++i) {
-    if (fs::exists(pid_file)) {
-      absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFile(pid_file)), &pid);
-    }
-    if (pid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  EXPECT_NE(pid, 0) << "the job did not start: " << command;
-  return pid;
+  const pid_t sid = testing::StartInSession(command, log);
+  EXPECT_NE(sid, 0) << "the job did not start: " << command;
+  return sid;
 }
 
-// SIGKILL to every process of the session, then waits until they are gone.
 void KillSession(pid_t sid) {
-  if (sid <= 1) return;
-  for (int round = 0; round < 200; ++round) {
-    const std::vector<pid_t> pids = SessionProcesses(sid);
-    if (pids.empty()) return;
-    for (pid_t p : pids) kill(p, SIGKILL);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ADD_FAILURE() << "session " << sid << " survived SIGKILL";
-}
-
-// Waits while the job lives: up to 10 minutes, so a heavily loaded machine cannot make a pause
-// point look unreachable (the loop ends as soon as the job's processes are gone).
-bool WaitForFile(const std::string& path, pid_t sid) {
-  for (int i = 0; i < 12000; ++i) {
-    if (fs::exists(path)) return true;
-    if (SessionProcesses(sid).empty()) return fs::exists(path);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
+  EXPECT_TRUE(testing::KillSession(sid)) << "session " << sid << " survived SIGKILL";
 }
 
 class PipelineKillTest : public PipelineTest {

@@ -1,5 +1,6 @@
 #include "tests/test_util.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -11,6 +12,12 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace wordmill::testing {
 
@@ -116,6 +123,67 @@ std::string SharedDir() {
   struct stat st;
   if (stat(shared.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return "";
   return shared;
+}
+
+std::vector<pid_t> SessionProcesses(pid_t sid) {
+  namespace fs = std::filesystem;
+  std::vector<pid_t> pids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    pid_t pid = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+    std::string stat;
+    try {
+      stat = ReadFile(entry.path().string() + "/stat");
+    } catch (...) {
+      continue;
+    }
+    // Fields after the command (which is in parentheses): state ppid pgrp session ...
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::vector<std::string> fields = absl::StrSplit(stat.substr(close + 2), ' ');
+    pid_t session = 0;
+    if (fields.size() > 3 && absl::SimpleAtoi(fields[3], &session) && session == sid &&
+        fields[0] != "Z") {
+      pids.push_back(pid);
+    }
+  }
+  return pids;
+}
+
+pid_t StartInSession(const std::string& command, const std::string& log) {
+  const std::string pid_file = log + ".pid";
+  std::filesystem::remove(pid_file);
+  RunCommand(absl::StrCat("setsid sh -c ",
+                          Quote("echo $$ > " + Quote(pid_file) + "; exec " + command), " > ",
+                          Quote(log), " 2>&1 < /dev/null &"));
+  pid_t pid = 0;
+  for (int i = 0; i < 800 && pid == 0; ++i) {
+    if (std::filesystem::exists(pid_file)) {
+      if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFile(pid_file)), &pid)) pid = 0;
+    }
+    if (pid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return pid;
+}
+
+bool KillSession(pid_t sid) {
+  if (sid <= 1) return true;
+  for (int round = 0; round < 200; ++round) {
+    const std::vector<pid_t> pids = SessionProcesses(sid);
+    if (pids.empty()) return true;
+    for (pid_t p : pids) kill(p, SIGKILL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+bool WaitForFile(const std::string& path, pid_t sid) {
+  for (int i = 0; i < 12000; ++i) {
+    if (std::filesystem::exists(path)) return true;
+    if (SessionProcesses(sid).empty()) return std::filesystem::exists(path);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
 }
 
 }  // namespace wordmill::testing

@@ -2,8 +2,11 @@
 #ifndef WORDMILL_TESTS_TEST_UTIL_H_
 #define WORDMILL_TESTS_TEST_UTIL_H_
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace wordmill::testing {
 
@@ -46,6 +49,21 @@ std::string MpiWordmill(int ranks);
 // ../shared ($WORDMILL_SHARED or next to the source tree), or "" if it does not exist (tests
 // then GTEST_SKIP with the path in the message).
 std::string SharedDir();
+
+// Jobs started in their own session, so that a test can kill all their processes (mpirun and
+// its ranks) or single ones.
+// The processes of session `sid` that are not zombies.
+std::vector<pid_t> SessionProcesses(pid_t sid);
+// Starts `command` (a shell command line) in a new session with stdout and stderr to `log`;
+// returns the session id (the leader's pid, which the leader writes itself: setsid may or may
+// not fork), or 0 if it did not start within 20 s.
+pid_t StartInSession(const std::string& command, const std::string& log);
+// SIGKILL to every process of the session, then waits until they are gone; false if some
+// survived 10 s.
+bool KillSession(pid_t sid);
+// Waits until `path` exists, while the session's processes live (at most 10 minutes, so a
+// heavily loaded machine cannot make a point look unreachable); whether it exists.
+bool WaitForFile(const std::string& path, pid_t sid);
 
 }  // namespace wordmill::testing
 
