@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "formats/atomic_file.h"
 #include "formats/npy_file.h"
+#include "formats/vectors.h"
 #include "formats/vocab_file.h"
 #include "formats/wmv_file.h"
 #include "google/protobuf/text_format.h"
@@ -152,13 +153,9 @@ std::vector<std::string> ExportFileNames(ExportFormat format, const std::string&
 }
 
 absl::StatusOr<EmbeddingMatrix> ReadAnyEmbeddings(const std::string& path) {
-  char magic[8] = {};
-  if (FILE* f = std::fopen(path.c_str(), "rb")) {
-    const size_t n = std::fread(magic, 1, sizeof(magic), f);
-    std::fclose(f);
-    if (HasWmvMagic(absl::string_view(magic, n))) return ReadWmv(path);
-  }
-  return ReadEmbeddings(path);  // reports a missing or unreadable file
+  VectorsOptions options;
+  options.verify_checksums = true;
+  return Vectors::ReadAll(path, options);
 }
 
 absl::StatusOr<std::vector<std::string>> ReadRowOrder(const std::string& path) {

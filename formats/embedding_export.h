@@ -42,7 +42,7 @@ absl::StatusOr<ExportResult> ExportEmbeddings(
 std::vector<std::string> ExportFileNames(ExportFormat format, const std::string& basename);
 
 // The steps of ExportEmbeddings, for callers that hold the matrix already.
-// Reads any supported embedding file (a .wmv by its magic, else ReadEmbeddings' detection).
+// Reads any vectors file (Vectors::ReadAll, formats/vectors.h; a .wmv's checksums verified).
 absl::StatusOr<EmbeddingMatrix> ReadAnyEmbeddings(const std::string& path);
 // The tokens of a row-order file (token list, vocab.tsv or vocab.wmrec).
 absl::StatusOr<std::vector<std::string>> ReadRowOrder(const std::string& path);

@@ -363,25 +363,43 @@ absl::Status WriteWord2vecBinary(const std::string& path, const EmbeddingMatrix&
   return (*writer)->Commit();
 }
 
+EmbeddingFormat SniffEmbeddingFormat(absl::string_view head) {
+  Header h;
+  if (ParseHeader(head, &h)) {
+    return LooksBinary(head, h) ? EmbeddingFormat::kWord2vecBinary : EmbeddingFormat::kWord2vecText;
+  }
+  // GloVe: a word, then only numbers up to the end of the first line (or of `head`).
+  absl::string_view line = StripCr(head.substr(0, head.find('\n')));
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+  const size_t word_end = line.find_first_of(" \t");
+  if (line.empty() || word_end == 0 || word_end == absl::string_view::npos) {
+    return EmbeddingFormat::kAuto;
+  }
+  const char* p = line.data() + word_end;
+  const char* end = line.data() + line.size();
+  while (p < end) {
+    while (p < end && (*p == ' ' || *p == '\t')) ++p;
+    float value;
+    std::from_chars_result r = std::from_chars(p, end, value);
+    if (r.ec != std::errc() || (r.ptr != end && *r.ptr != ' ' && *r.ptr != '\t')) {
+      return EmbeddingFormat::kAuto;
+    }
+    p = r.ptr;
+  }
+  return EmbeddingFormat::kGloveText;
+}
+
 absl::StatusOr<EmbeddingMatrix> ReadEmbeddings(const std::string& path, EmbeddingFormat format) {
   absl::StatusOr<std::string> contents = ReadFileToString(path);
   if (!contents.ok()) return contents.status();
   const absl::string_view data = *contents;
-  if (format == EmbeddingFormat::kAuto) {
-    Header h;
-    if (!ParseHeader(data, &h)) {
-      format = EmbeddingFormat::kGloveText;
-    } else {
-      format =
-          LooksBinary(data, h) ? EmbeddingFormat::kWord2vecBinary : EmbeddingFormat::kWord2vecText;
-    }
-  }
+  if (format == EmbeddingFormat::kAuto) format = SniffEmbeddingFormat(data);
   switch (format) {
     case EmbeddingFormat::kWord2vecBinary:
       return ReadBinary(path, data);
     case EmbeddingFormat::kWord2vecText:
       return ReadText(path, data, /*has_header=*/true);
-    default:
+    default:  // GloVe text; an unknown file fails on its first line
       return ReadText(path, data, /*has_header=*/false);
   }
 }

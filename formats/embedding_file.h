@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace wordmill {
 
@@ -39,8 +40,12 @@ absl::Status WriteGloveText(const std::string& path, const EmbeddingMatrix& m);
 // text that reads back as the same float32. Read back as word2vec text.
 absl::Status WriteFasttextVec(const std::string& path, const EmbeddingMatrix& m);
 
-// Reads a file in `format` (kAuto: a binary word2vec header followed by non-text bytes is
-// binary; a `rows dim` first line is word2vec text; otherwise GloVe text).
+// The format the first bytes of a file (`head`, up to 1 MiB is plenty) show: a `rows dim` first
+// line followed by non-text bytes is word2vec binary, followed by text word2vec text (fastText's
+// .vec too); a first line of a word and numbers is GloVe text; anything else kAuto (unknown).
+EmbeddingFormat SniffEmbeddingFormat(absl::string_view head);
+
+// Reads a file in `format` (kAuto: SniffEmbeddingFormat, GloVe text when it finds nothing).
 absl::StatusOr<EmbeddingMatrix> ReadEmbeddings(const std::string& path,
                                                EmbeddingFormat format = EmbeddingFormat::kAuto);
 

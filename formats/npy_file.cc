@@ -83,35 +83,33 @@ absl::Status WriteVocabTxt(const std::string& path, const EmbeddingMatrix& m) {
   return WriteFileAtomically(path, text);
 }
 
-absl::StatusOr<NpyMatrix> ReadNpy(const std::string& path) {
-  absl::StatusOr<std::string> contents = ReadFileToString(path);
-  if (!contents.ok()) return contents.status();
-  const absl::string_view data = *contents;
-  if (data.size() < 10 || data.substr(0, kNpyMagicBytes) != absl::string_view(kNpyMagic, 6)) {
+absl::StatusOr<NpyLayout> ParseNpyHeader(const std::string& path, absl::string_view head,
+                                         uint64_t file_size) {
+  if (head.size() < 10 || head.substr(0, kNpyMagicBytes) != absl::string_view(kNpyMagic, 6)) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": bad magic at byte 0 (not a NumPy .npy file)"));
   }
-  const int major = static_cast<unsigned char>(data[6]);
+  const int major = static_cast<unsigned char>(head[6]);
   size_t dict_start, dict_bytes;
   if (major == 1) {
     uint16_t n;
-    std::memcpy(&n, data.data() + 8, 2);
+    std::memcpy(&n, head.data() + 8, 2);
     dict_start = 10, dict_bytes = n;
-  } else if (major == 2 && data.size() >= 12) {
+  } else if (major == 2 && head.size() >= 12) {
     uint32_t n;
-    std::memcpy(&n, data.data() + 8, 4);
+    std::memcpy(&n, head.data() + 8, 4);
     dict_start = 12, dict_bytes = n;
   } else {
     return absl::InvalidArgumentError(absl::StrCat(path, ": .npy format version ", major, ".",
-                                                   static_cast<int>(data[7]),
+                                                   static_cast<int>(head[7]),
                                                    " at byte 6 is not supported (1.0 or 2.0)"));
   }
-  if (dict_bytes > data.size() - dict_start) {
+  if (dict_bytes > head.size() - dict_start) {
     return absl::DataLossError(absl::StrCat(path, ": header length ", dict_bytes,
-                                            " at byte 8 exceeds the file (", data.size(),
+                                            " at byte 8 exceeds the file (", file_size,
                                             " bytes; truncated?)"));
   }
-  const absl::string_view dict = data.substr(dict_start, dict_bytes);
+  const absl::string_view dict = head.substr(dict_start, dict_bytes);
   const absl::string_view descr = DictValue(dict, "descr");
   if (descr != "'<f4'") {
     return absl::InvalidArgumentError(absl::StrCat(path, ": header field descr is ",
@@ -127,52 +125,74 @@ absl::StatusOr<NpyMatrix> ReadNpy(const std::string& path) {
   if (shape.size() >= 2 && shape.front() == '(' && shape.back() == ')') {
     dims = absl::StrSplit(shape.substr(1, shape.size() - 2), ',', absl::SkipWhitespace());
   }
-  NpyMatrix m;
-  if (dims.size() != 2 || !ParseDim(dims[0], &m.rows) || !ParseDim(dims[1], &m.cols)) {
+  NpyLayout layout;
+  if (dims.size() != 2 || !ParseDim(dims[0], &layout.rows) || !ParseDim(dims[1], &layout.cols)) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": header field shape is ",
                                                    shape.empty() ? "missing" : shape,
                                                    "; expected (rows, dim)"));
   }
-  const size_t data_start = dict_start + dict_bytes;
-  const uint64_t available = data.size() - data_start;
+  layout.data_offset = dict_start + dict_bytes;
+  const uint64_t available = file_size - layout.data_offset;
   // Overflow-safe: rows * cols * 4 must equal the bytes present.
-  if (m.cols == 0 ||
-      static_cast<uint64_t>(m.rows) > available / 4 / static_cast<uint64_t>(m.cols) ||
-      static_cast<uint64_t>(m.rows * m.cols * 4) != available) {
-    return absl::DataLossError(absl::StrCat(path, ": header field shape ", shape, " needs ", m.rows,
-                                            " x ", m.cols,
-                                            " x 4 data bytes but the file "
-                                            "has ",
-                                            available, " after the header at byte ", data_start));
+  if (layout.cols == 0 ||
+      static_cast<uint64_t>(layout.rows) > available / 4 / static_cast<uint64_t>(layout.cols) ||
+      static_cast<uint64_t>(layout.rows * layout.cols * 4) != available) {
+    return absl::DataLossError(absl::StrCat(path, ": header field shape ", shape, " needs ",
+                                            layout.rows, " x ", layout.cols,
+                                            " x 4 data bytes but the file has ", available,
+                                            " after the header at byte ", layout.data_offset));
   }
+  return layout;
+}
+
+absl::StatusOr<NpyMatrix> ReadNpy(const std::string& path) {
+  absl::StatusOr<std::string> contents = ReadFileToString(path);
+  if (!contents.ok()) return contents.status();
+  const absl::string_view data = *contents;
+  absl::StatusOr<NpyLayout> layout = ParseNpyHeader(path, data, data.size());
+  if (!layout.ok()) return layout.status();
+  NpyMatrix m;
+  m.rows = layout->rows;
+  m.cols = layout->cols;
   m.values.resize(static_cast<size_t>(m.rows * m.cols));
-  std::memcpy(m.values.data(), data.data() + data_start, available);
+  std::memcpy(m.values.data(), data.data() + layout->data_offset, m.values.size() * sizeof(float));
   return m;
+}
+
+absl::StatusOr<std::vector<std::string>> ReadVocabTxt(const std::string& path,
+                                                      int64_t expected_rows,
+                                                      const std::string& matrix) {
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return text.status();
+  std::vector<std::string> words;
+  absl::string_view rest = *text;
+  if (!rest.empty() && rest.back() == '\n') rest.remove_suffix(1);
+  if (!rest.empty()) words = absl::StrSplit(rest, '\n');
+  if (static_cast<int64_t>(words.size()) != expected_rows) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", words.size(), " words but ", matrix,
+                                                   " (", expected_rows, " rows)"));
+  }
+  std::unordered_set<std::string_view> seen;
+  for (size_t k = 0; k < words.size(); ++k) {
+    if (words[k].empty() || !seen.insert(words[k]).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", k + 1, ": word '", words[k], "' is empty or repeated"));
+    }
+  }
+  return words;
 }
 
 absl::StatusOr<EmbeddingMatrix> ReadNpyEmbeddings(const std::string& npy_path,
                                                   const std::string& vocab_path) {
   absl::StatusOr<NpyMatrix> npy = ReadNpy(npy_path);
   if (!npy.ok()) return npy.status();
-  absl::StatusOr<std::string> text = ReadFileToString(vocab_path);
-  if (!text.ok()) return text.status();
+  absl::StatusOr<std::vector<std::string>> words =
+      ReadVocabTxt(vocab_path, npy->rows,
+                   absl::StrCat(npy_path, " has shape (", npy->rows, ", ", npy->cols, ")"));
+  if (!words.ok()) return words.status();
   EmbeddingMatrix m;
   m.dim = static_cast<int>(npy->cols);
-  absl::string_view rest = *text;
-  if (!rest.empty() && rest.back() == '\n') rest.remove_suffix(1);
-  if (!rest.empty()) m.words = absl::StrSplit(rest, '\n');
-  if (m.rows() != npy->rows) {
-    return absl::InvalidArgumentError(absl::StrCat(vocab_path, ": ", m.rows(), " words but ",
-                                                   npy_path, " has shape (", npy->rows, ", ",
-                                                   npy->cols, ")"));
-  }
-  std::unordered_set<std::string_view> seen;
-  for (size_t k = 0; k < m.words.size(); ++k) {
-    if (m.words[k].empty() || !seen.insert(m.words[k]).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(vocab_path, ":", k + 1, ": word '", m.words[k], "' is empty or repeated"));
-    }
-  }
+  m.words = *std::move(words);
   m.values = std::move(npy->values);
   return m;
 }

@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "formats/embedding_file.h"
 
 namespace wordmill {
@@ -31,6 +32,21 @@ struct NpyMatrix {
   std::vector<float> values;  // rows * cols, row-major
 };
 absl::StatusOr<NpyMatrix> ReadNpy(const std::string& path);
+
+// Where the matrix of a .npy file is: checked against `file_size` (the real size) before the
+// caller allocates or maps anything. `head` holds the file's first bytes (at least the header).
+struct NpyLayout {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  uint64_t data_offset = 0;  // rows * cols little-endian float32 from here to the end
+};
+absl::StatusOr<NpyLayout> ParseNpyHeader(const std::string& path, absl::string_view head,
+                                         uint64_t file_size);
+// The words of a vocab.txt (line k = row k): exactly `expected_rows` lines, distinct and
+// non-empty; a wrong count names `matrix` (e.g. "v.npy has shape (30, 7)").
+absl::StatusOr<std::vector<std::string>> ReadVocabTxt(const std::string& path,
+                                                      int64_t expected_rows,
+                                                      const std::string& matrix);
 // The .npy matrix with the words of `vocab_path` (as many lines as rows, distinct, non-empty).
 absl::StatusOr<EmbeddingMatrix> ReadNpyEmbeddings(const std::string& npy_path,
                                                   const std::string& vocab_path);

@@ -1,12 +1,7 @@
 #include "formats/wmv_file.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 
-#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <utility>
@@ -15,6 +10,7 @@
 #include "Eigen/Core"
 #include "absl/strings/str_cat.h"
 #include "formats/atomic_file.h"
+#include "formats/mapped_file.h"
 
 namespace wordmill {
 
@@ -240,39 +236,22 @@ absl::Status WriteWmv(const std::string& path, const EmbeddingMatrix& m,
 
 // --- Reading ---------------------------------------------------------------------------------
 
-WmvReader::~WmvReader() {
-  if (base_ != nullptr) ::munmap(const_cast<char*>(base_), size_);
-}
+WmvReader::~WmvReader() = default;
 
 absl::StatusOr<std::unique_ptr<WmvReader>> WmvReader::Open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    std::string message = absl::StrCat(path, ": cannot open: ", std::strerror(err));
-    return err == ENOENT ? absl::NotFoundError(message) : absl::PermissionDeniedError(message);
-  }
-  struct stat info;
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    ::close(fd);
-    return absl::InvalidArgumentError(absl::StrCat(path, ": not a regular file"));
-  }
-  const int64_t size = info.st_size;
+  absl::StatusOr<std::unique_ptr<MappedFile>> file = MappedFile::Open(path);
+  if (!file.ok()) return file.status();
+  const int64_t size = static_cast<int64_t>((*file)->size());
   if (size < kWmvPreambleBytes) {
-    ::close(fd);
     return absl::DataLossError(absl::StrCat(path, ": ", size, " bytes, shorter than the ",
                                             kWmvPreambleBytes,
                                             "-byte .wmv preamble (truncated or not a .wmv file)"));
   }
-  void* map = ::mmap(nullptr, static_cast<size_t>(size), PROT_READ, MAP_SHARED, fd, 0);
-  const int err = errno;
-  ::close(fd);
-  if (map == MAP_FAILED) {
-    return absl::InternalError(absl::StrCat(path, ": mmap failed: ", std::strerror(err)));
-  }
   std::unique_ptr<WmvReader> reader(new WmvReader());
   reader->path_ = path;
-  reader->base_ = static_cast<const char*>(map);
+  reader->base_ = (*file)->data().data();
   reader->size_ = static_cast<size_t>(size);
+  reader->file_ = *std::move(file);
   if (absl::Status s = reader->Validate(size); !s.ok()) return s;
   return reader;
 }

@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "formats/embedding_file.h"
+#include "formats/mapped_file.h"
 #include "formats/wordmill.pb.h"
 
 namespace wordmill {
@@ -88,7 +89,8 @@ class WmvReader {
   absl::Status Validate(int64_t file_size);
 
   std::string path_;
-  const char* base_ = nullptr;
+  std::unique_ptr<MappedFile> file_;
+  const char* base_ = nullptr;  // file_'s bytes
   size_t size_ = 0;
   WmvHeader header_;
   int64_t rows_ = 0;

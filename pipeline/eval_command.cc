@@ -12,6 +12,7 @@
 #include "embeddings/eval_data.h"
 #include "embeddings/evaluation.h"
 #include "formats/embedding_file.h"
+#include "formats/vectors.h"
 #include "formats/wordmill.pb.h"
 #include "pipeline/commands.h"
 #include "pipeline/spec_flags.h"
@@ -24,14 +25,17 @@ constexpr char kEvalUsage[] =
     "wordmill eval --vectors FILE [--analogy FILE] [--similarity FILE ...] "
     "[--restrict-vocab 30000]";
 constexpr char kEvalSummary[] =
-    "Evaluates word vectors (word2vec text or binary, GloVe text; detected) as gensim does: "
+    "Evaluates word vectors (any format, detected: .wmv, .npy + vocab.txt, word2vec text or "
+    "binary, fastText .vec, GloVe text) as gensim does: "
     "analogy accuracy per section with 3CosAdd and 3CosMul over the --restrict-vocab most "
     "frequent words (questions with other words are skipped and counted), and Spearman's rho "
     "between cosine and human scores for each --similarity file (pairs with unknown words "
     "skipped and counted). Prints a table; writes nothing.";
 constexpr char kNeighborsUsage[] = "wordmill neighbors --vectors FILE [--k 10] WORD...";
 constexpr char kNeighborsSummary[] =
-    "Prints the k nearest words to each WORD by cosine similarity (the word itself excluded).";
+    "Prints the k nearest words to each WORD by cosine similarity (the word itself excluded). "
+    "The vectors may be in any format (detected: .wmv, .npy + vocab.txt, word2vec text or binary, "
+    "fastText .vec, GloVe text).";
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -42,12 +46,16 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// Every vectors format, detected (formats/vectors.h: the one reader of all commands).
 absl::StatusOr<EmbeddingMatrix> LoadVectors(const std::string& path, const char* command) {
   const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<EmbeddingMatrix> m = ReadEmbeddings(path);
+  absl::StatusOr<VectorsFormat> format = DetectVectorsFormat(path);
+  if (!format.ok()) return format.status();
+  absl::StatusOr<EmbeddingMatrix> m = Vectors::ReadAll(path);
   if (!m.ok()) return m.status();
-  std::printf("wordmill %s: %s: %lld words x %d dimensions, read in %.2f s\n", command,
-              path.c_str(), static_cast<long long>(m->rows()), m->dim, SecondsSince(start));
+  std::printf("wordmill %s: %s: %lld words x %d dimensions (%s), read in %.2f s\n", command,
+              path.c_str(), static_cast<long long>(m->rows()), m->dim, VectorsFormatName(*format),
+              SecondsSince(start));
   return m;
 }
 

@@ -19,8 +19,9 @@ constexpr char kExportUsage[] =
     "wordmill export --input FILE --output-dir DIR [--formats wmv ...] [--dtype float16] "
     "[--normalize] [--row-order tokens.txt] [--unknown-rows zero|random|mean]";
 constexpr char kExportSummary[] =
-    "Converts word vectors (word2vec text or binary, GloVe text, fastText .vec or .wmv; "
-    "detected) into the hand-off formats: word2vec text (B.txt) and binary (B.bin), GloVe text "
+    "Converts word vectors (any format, detected from the content by formats/vectors.h: .wmv, "
+    ".npy + vocab.txt, word2vec text or binary, fastText .vec, GloVe text) into the hand-off "
+    "formats: word2vec text (B.txt) and binary (B.bin), GloVe text "
     "(B.glove.txt), fastText (B.vec), NumPy (B.npy + B.vocab.txt) and the shared embedding "
     "file B.wmv (mmap-able; formats/wmv_file.h, scripts/wmv.py). Files appear only when all are "
     "complete.";

@@ -239,11 +239,11 @@ TEST_F(CooccurCommandTest, ProgressLinesForEveryPhase) {
                    " --threads 2 --memory-mb 1 --max-open-files 3 --progress-seconds 0.001"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   const std::regex encode(
-      R"(encode: \d+\.\d/\d+\.\d MB \((\d+\.\d)%\) \d+\.\d MB/s \d+\.\d\d M tokens/s ETA (\d+:\d\d:\d\d|--:--) \[rank 0 of 2\])");
+      R"(encode: \d+\.\d/\d+\.\d MB \((\d+\.\d)%\) \d+\.\d MB/s \d+(?:\.\d+)?(?: [kMG])? tokens/s ETA (\d+:\d\d:\d\d|--:--) \[rank 0 of 2\])");
   const std::regex count(
-      R"(cooccur count: (\d+\.\d)% of (\d+\.\d\d) M tokens, \d+\.\d\d M tokens/s, (\d+) exchange rounds, (\d+) runs spilled(, dense region \d+\.\d% routed)?, ETA (\d+:\d\d:\d\d|--:--) \[rank 0 of 2\])");
+      R"(cooccur count: (\d+\.\d)% of (\d+\.\d\d) M tokens, \d+(?:\.\d+)?(?: [kMG])? tokens/s, (\d+) exchange rounds, (\d+) runs spilled(, dense region \d+\.\d% routed)? ETA (\d+:\d\d:\d\d|--:--) \[rank 0 of 2\])");
   const std::regex merge(
-      R"(cooccur merge: (\d+\.\d)% \(merge (\d+) of (\d+): \d+\.\d\d of \d+\.\d\d M records\), \d+\.\d\d M records/s, ETA (\d+:\d\d:\d\d|--:--) \[rank 0 of 2\])");
+      R"(cooccur merge: (\d+\.\d)% \(merge (\d+) of (\d+): \d+\.\d\d of \d+\.\d\d M records\), \d+(?:\.\d+)?(?: [kMG])? records/s ETA (\d+:\d\d:\d\d|--:--) \[rank 0 of 2\])");
   std::map<std::string, std::vector<std::string>> lines;  // phase -> its lines, in order
   for (absl::string_view text : absl::StrSplit(result.output, '\n')) {
     const std::string s(text);

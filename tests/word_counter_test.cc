@@ -14,7 +14,6 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "workers/distinct_sketch.h"
-#include "workers/progress.h"
 #include "workers/wire.h"
 
 namespace wordmill {
@@ -238,16 +237,6 @@ TEST(WireTest, RoundTripAndMalformedInput) {
   const std::string no_end("\xff\xff", 2);
   WireReader unterminated(no_end);
   EXPECT_FALSE(unterminated.GetVarint(&value));
-}
-
-TEST(ProgressTest, LineShowsBytesRateTokensAndEta) {
-  EXPECT_EQ(ProgressReporter::FormatLine("vocab", 50000000, 200000000, 20000000, 10.0, 2),
-            "vocab: 50.0/200.0 MB (25.0%) 5.0 MB/s 2.00 M tokens/s ETA 0:00:30 [rank 0 of 2]");
-  // Counters shared by the ranks of a host name their scope instead.
-  EXPECT_EQ(ProgressReporter::FormatLine("vocab", 50000000, 200000000, 20000000, 10.0, 4,
-                                         "2 ranks on rank 0's host, of 4"),
-            "vocab: 50.0/200.0 MB (25.0%) 5.0 MB/s 2.00 M tokens/s ETA 0:00:30 [2 ranks on rank "
-            "0's host, of 4]");
 }
 
 }  // namespace

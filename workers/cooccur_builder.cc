@@ -10,13 +10,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/format.h"
+#include "base/progress.h"
 #include "formats/atomic_file.h"
 #include "formats/id_shard.h"
 #include "workers/cooccur_counter.h"
 #include "workers/cooccur_exchange.h"
 #include "workers/cooccur_runs.h"
 #include "workers/id_encoder.h"
-#include "workers/progress.h"
 #include "workers/subword_vocab.h"
 #include "workers/runtime_threads.h"
 
@@ -85,12 +86,12 @@ std::string CountLine(const CountProgress& p, int64_t total_tokens, int64_t dens
   if (dense > 0 && dense_entries > 0) {
     dense_part = absl::StrFormat(", dense region %.1f%% routed", 100.0 * dense / dense_entries);
   }
-  return absl::StrFormat(
-      "cooccur count: %.1f%% of %.2f M tokens, %.2f M tokens/s, %d exchange rounds, %d runs "
-      "spilled%s, ETA %s [rank 0 of %d]",
-      100.0 * fraction, total_tokens / 1e6, seconds > 0 ? tokens / seconds / 1e6 : 0.0,
-      p.rounds.load(std::memory_order_relaxed), p.runs.load(std::memory_order_relaxed), dense_part,
-      FormatEta(fraction > 0 ? seconds * (1 - fraction) / fraction : -1), ranks);
+  const std::string body = absl::StrFormat(
+      "%.1f%% of %.2f M tokens, %s, %d exchange rounds, %d runs spilled%s", 100.0 * fraction,
+      total_tokens / 1e6, FormatRate(seconds > 0 ? tokens / seconds : 0.0, "tokens"),
+      p.rounds.load(std::memory_order_relaxed), p.runs.load(std::memory_order_relaxed), dense_part);
+  return FormatProgressLine("cooccur count", body, EtaSeconds(seconds, fraction),
+                            RankZeroScope(ranks));
 }
 
 std::string MergeLine(const MergeProgress& p, double seconds, int ranks) {
@@ -102,11 +103,11 @@ std::string MergeLine(const MergeProgress& p, double seconds, int ranks) {
   const double fraction = (merge - 1 + in_merge) / merges;
   const double rate =
       seconds > 0 ? (p.finished.load(std::memory_order_relaxed) + read) / seconds : 0.0;
-  return absl::StrFormat(
-      "cooccur merge: %.1f%% (merge %d of %d: %.2f of %.2f M records), %.2f M records/s, ETA %s "
-      "[rank 0 of %d]",
-      100.0 * fraction, merge, merges, read / 1e6, inputs / 1e6, rate / 1e6,
-      FormatEta(fraction > 0 ? seconds * (1 - fraction) / fraction : -1), ranks);
+  const std::string body =
+      absl::StrFormat("%.1f%% (merge %d of %d: %.2f of %.2f M records), %s", 100.0 * fraction,
+                      merge, merges, read / 1e6, inputs / 1e6, FormatRate(rate, "records"));
+  return FormatProgressLine("cooccur merge", body, EtaSeconds(seconds, fraction),
+                            RankZeroScope(ranks));
 }
 
 // Runs every worker until its buffer is full or its input ends, in parallel.

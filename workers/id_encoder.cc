@@ -4,10 +4,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "base/progress.h"
 #include "formats/id_shard.h"
 #include "tokenizers/word_tokenizer.h"
 #include "workers/document_reader.h"
-#include "workers/progress.h"
 #include "workers/shard_plan.h"
 #include "workers/runtime_threads.h"
 #include "workers/shared_file_list.h"

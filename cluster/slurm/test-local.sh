@@ -162,7 +162,7 @@ restarts=$(scontrol show job "$job2" | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p')
 check "requeue job $job2 COMPLETED (got $state2)" test "$state2" = COMPLETED
 check "requeue job $job2 was requeued (Restarts=$restarts)" test "${restarts:-0}" -ge 1
 check "requeued job resumed from a checkpoint" grep -q "resum" "$WORK"/wordmill-*-"$job2".out
-check "requeue job wrote vectors" test -s "$OUT2/vectors.wmv"
+check "requeue job wrote vectors" test -s "$OUT2/vectors.bin"
 
 if ((fail)); then
   echo "test-local: FAILED (logs in $WORK/log)" >&2

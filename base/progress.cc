@@ -1,4 +1,4 @@
-#include "workers/progress.h"
+#include "base/progress.h"
 
 #include <unistd.h>
 
@@ -6,14 +6,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/format.h"
+#include "base/timing.h"
 
 namespace wordmill {
 
-std::string FormatEta(double seconds) {
-  if (!(seconds >= 0) || seconds > 1e8) return "--:--";
-  const int64_t left = static_cast<int64_t>(seconds + 0.5);
-  return absl::StrFormat("%d:%02d:%02d", left / 3600, left / 60 % 60, left % 60);
+std::string FormatProgressLine(absl::string_view label, absl::string_view body, double eta_seconds,
+                               absl::string_view scope) {
+  return absl::StrCat(label, ": ", body, " ETA ", FormatEta(eta_seconds), " [", scope, "]");
 }
+
+std::string RankZeroScope(int ranks) { return absl::StrCat("rank 0 of ", ranks); }
 
 ProgressLine::ProgressLine(double interval_seconds, bool print_final, Formatter format)
     : interval_seconds_(interval_seconds),
@@ -44,8 +47,7 @@ void ProgressLine::Run() {
 }
 
 void ProgressLine::Print(bool final) {
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double seconds = SecondsSince(start_);
   const std::string line = format_(seconds);
   if (in_place_) {
     std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");
@@ -69,20 +71,13 @@ ProgressReporter::ProgressReporter(std::string label, int64_t total_bytes, int r
 std::string ProgressReporter::FormatLine(const std::string& label, int64_t bytes,
                                          int64_t total_bytes, int64_t tokens, double seconds,
                                          int ranks, const std::string& scope) {
-  const double mb = bytes / 1e6;
-  const double rate = seconds > 0 ? mb / seconds : 0;
-  const double percent = total_bytes > 0 ? 100.0 * bytes / total_bytes : 100.0;
-  std::string eta = "--:--";
-  if (bytes > 0 && total_bytes > bytes) {
-    eta = FormatEta(
-        static_cast<double>(static_cast<int64_t>(seconds * (total_bytes - bytes) / bytes)));
-  } else if (bytes >= total_bytes) {
-    eta = "0:00:00";
-  }
-  return absl::StrFormat("%s: %.1f/%.1f MB (%.1f%%) %.1f MB/s %.2f M tokens/s ETA %s [%s]", label,
-                         mb, total_bytes / 1e6, percent, rate,
-                         seconds > 0 ? tokens / seconds / 1e6 : 0.0, eta,
-                         scope.empty() ? absl::StrCat("rank 0 of ", ranks) : scope);
+  const double fraction = total_bytes > 0 ? static_cast<double>(bytes) / total_bytes : 1.0;
+  const std::string body =
+      absl::StrFormat("%.1f/%.1f MB (%.1f%%) %.1f MB/s %s", bytes / 1e6, total_bytes / 1e6,
+                      100.0 * fraction, seconds > 0 ? bytes / 1e6 / seconds : 0.0,
+                      FormatRate(seconds > 0 ? tokens / seconds : 0.0, "tokens"));
+  return FormatProgressLine(label, body, EtaSeconds(seconds, fraction),
+                            scope.empty() ? RankZeroScope(ranks) : scope);
 }
 
 }  // namespace wordmill

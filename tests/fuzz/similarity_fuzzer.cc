@@ -1,0 +1,11 @@
+// Word-similarity files (embeddings/eval_data.h: word, word, score; tab/space/comma separated).
+#include "embeddings/eval_data.h"
+#include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/fuzz_file.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  wordmill::fuzz::FuzzFile file(data, size, ".txt");
+  wordmill::fuzz::ExpectNamesFile(wordmill::ReadSimilarityFile(file.path()).status(),
+                                  file.path());
+  return 0;
+}
