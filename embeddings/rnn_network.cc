@@ -8,10 +8,6 @@
 #include "absl/strings/str_cat.h"
 
 namespace wordmill {
-namespace {
-
-}  // namespace
-
 void BuildBatch(const std::vector<const std::vector<int32_t>*>& tokens,
                 const std::vector<const std::vector<int32_t>*>& targets,
                 const std::vector<uint64_t>& keys, bool per_token, RnnBatch* batch) {
