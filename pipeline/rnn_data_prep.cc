@@ -118,6 +118,10 @@ float FileScale(const Vectors& vectors) {
 
 }  // namespace
 
+std::string RnnTaskName(RnnTask task) {
+  return task == RNN_TASK_CLASSIFY ? "classify" : task == RNN_TASK_TAG ? "tag" : "lm";
+}
+
 absl::StatusOr<RnnPreparedData> PrepareRnnData(const RnnTrainCommand& spec) {
   const RnnSpec& r = spec.rnn();
   RnnPreparedData d;
@@ -149,7 +153,7 @@ absl::StatusOr<RnnPreparedData> PrepareRnnData(const RnnTrainCommand& spec) {
   }
   BuildVocabulary(r, vectors.get(), &d);
   d.summary = absl::StrFormat(
-      "wordmill rnn train: %s: %s, %s, %s; %s (%s)\n", RnnTask_Name(r.task()),
+      "wordmill rnn train: %s: %s, %s, %s; %s (%s)\n", RnnTaskName(r.task()),
       Plural(d.train.size(), "training examples"), Plural(d.dev.size(), "dev"),
       Plural(d.test.size(), "test"), Plural(d.words.size(), "words in the vocabulary"),
       d.task == RNN_TASK_LM ? "lm" : absl::StrCat(d.classes.size(), " classes"));

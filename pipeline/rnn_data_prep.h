@@ -45,6 +45,9 @@ struct RnnPreparedData {
 
 absl::StatusOr<RnnPreparedData> PrepareRnnData(const RnnTrainCommand& spec);
 
+// "classify", "tag" or "lm" (the flag's value).
+std::string RnnTaskName(RnnTask task);
+
 // The vocabulary and classes of a trained model (for eval and predict's ToExamples).
 RnnPreparedData ModelData(const RnnModel& model);
 

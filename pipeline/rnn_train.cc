@@ -94,7 +94,7 @@ std::string MetricsJson(const RnnTrainCommand& spec, const RnnTrainOutputs& out,
                         int threads) {
   auto num = [](double x) { return std::isfinite(x) ? absl::StrFormat("%.6g", x) : "null"; };
   std::string json = "{\n";
-  absl::StrAppend(&json, "  \"task\": \"", RnnTask_Name(spec.rnn().task()), "\",\n");
+  absl::StrAppend(&json, "  \"task\": \"", RnnTaskName(spec.rnn().task()), "\",\n");
   if (spec.rnn().task() == RNN_TASK_LM) {
     absl::StrAppend(&json, "  \"perplexity\": ", num(out.perplexity), ",\n");
   } else {
