@@ -18,7 +18,7 @@
 #include "pipeline/rnn_train.h"
 #include "tokenizers/word_tokenizer.h"
 #include "workers/rnn_data.h"
-#include "workers/vocab_builder.h"
+#include "workers/runtime_threads.h"
 
 namespace wordmill {
 namespace {

@@ -19,7 +19,7 @@
 #include "pipeline/commands.h"
 #include "pipeline/rnn_data_prep.h"
 #include "workers/rnn_data.h"
-#include "workers/vocab_builder.h"
+#include "workers/runtime_threads.h"
 
 namespace wordmill {
 namespace {

@@ -93,7 +93,12 @@ INSTANTIATE_TEST_SUITE_P(
                       TorchCase{RNN_TASK_CLASSIFY, RNN_CELL_LSTM, false, 1, RNN_POOLING_MEAN,
                                 false},
                       TorchCase{RNN_TASK_TAG, RNN_CELL_GRU, true, 2, RNN_POOLING_LAST, false},
-                      TorchCase{RNN_TASK_LM, RNN_CELL_LSTM, false, 1, RNN_POOLING_LAST, true}));
+                      TorchCase{RNN_TASK_LM, RNN_CELL_LSTM, false, 1, RNN_POOLING_LAST, true}),
+    [](const ::testing::TestParamInfo<TorchCase>& info) {
+      static const char* const kNames[] = {"BiLstm2LastState", "BiGruMaxPool", "LstmMeanPool",
+                                           "BiGru2Tagger", "LstmTiedLm"};
+      return std::string(kNames[info.index]);
+    });
 
 }  // namespace
 }  // namespace wordmill::testing
