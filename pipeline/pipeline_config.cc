@@ -11,8 +11,8 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "pipeline/spec_flags.h"
+#include "pipeline/stage.h"
 #include "pipeline/stage_graph.h"
-#include "pipeline/stages.h"
 
 namespace wordmill {
 namespace {
@@ -191,37 +191,11 @@ absl::Status Validate(const Pipeline& p, const ConfigErrors& errors) {
   if (p.neighbors().word_size() > 0 && p.neighbors().k() < 1) {
     return errors.At("k", -1, "neighbors.k must be at least 1");
   }
-  for (const PlannedStage& stage : PlanStages(p)) {
-    absl::Status s;
-    switch (stage.kind) {
-      case StageKind::kVocab:
-        s = ValidateVocabCommand(stage.vocab);
-        break;
-      case StageKind::kSgns:
-        s = ValidateSgnsCommand(stage.sgns);
-        break;
-      case StageKind::kCooccur:
-        s = ValidateCooccurCommand(stage.cooccur);
-        break;
-      case StageKind::kGlove:
-        s = ValidateGloveCommand(stage.glove);
-        break;
-      case StageKind::kEval:
-        if (!stage.eval.analogy().empty() || stage.eval.similarity_size() > 0) {
-          s = ValidateEvalCommand(stage.eval);
-        }
-        if (s.ok() && stage.neighbors.word_size() > 0)
-          s = ValidateNeighborsCommand(stage.neighbors);
-        break;
-      case StageKind::kExport:
-      case StageKind::kSubwordVocab:
-        break;
-      case StageKind::kTokenizer:
-        s = ValidateTokenizerTrainCommand(stage.tokenizer_train);
-        break;
+  // Every stage's own checks (its subcommand's validator).
+  for (const std::unique_ptr<Stage>& stage : PlanStages(p)) {
+    if (absl::Status s = stage->Validate(); !s.ok()) {
+      return errors.FromValidator(s, stage->config_model());
     }
-    const bool model_stage = stage.kind == StageKind::kSgns || stage.kind == StageKind::kGlove;
-    if (!s.ok()) return errors.FromValidator(s, model_stage ? stage.model : -1);
   }
   return absl::OkStatus();
 }
@@ -349,13 +323,15 @@ std::string EffectivePipelineText(const Pipeline& pipeline) {
   copy.clear_model();
   Pipeline filled;
   TextFormat::ParseFromString(EffectiveSpecText(copy), &filled);
+  const google::protobuf::OneofDescriptor* trainer =
+      PipelineModel::descriptor()->FindOneofByName("trainer");
   for (const PipelineModel& model : pipeline.model()) {
     PipelineModel* m = filled.add_model();
     m->set_name(model.name());
-    if (model.has_sgns()) {
-      TextFormat::ParseFromString(EffectiveSpecText(model.sgns()), m->mutable_sgns());
-    } else if (model.has_glove()) {
-      TextFormat::ParseFromString(EffectiveSpecText(model.glove()), m->mutable_glove());
+    const Reflection* r = model.GetReflection();
+    if (const FieldDescriptor* f = r->GetOneofFieldDescriptor(model, trainer)) {
+      TextFormat::ParseFromString(EffectiveSpecText(r->GetMessage(model, f)),
+                                  r->MutableMessage(m, f));
     }
   }
   std::string text;

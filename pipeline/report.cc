@@ -124,11 +124,11 @@ std::string ReportJson(const Pipeline& pipeline, const std::string& config_path,
     absl::StrAppend(&j, "]}", i + 1 < run.evaluations.size() ? "," : "", "\n");
   }
   absl::StrAppend(&j, "  ],\n  \"models\": [");
-  for (int m = 0; m < pipeline.model_size(); ++m) {
-    absl::StrAppend(&j, m ? ", " : "", "{\"name\": ", JsonString(pipeline.model(m).name()),
-                    ", \"trainer\": ", JsonString(pipeline.model(m).has_glove() ? "glove" : "sgns"),
-                    ", \"dir\": ",
-                    JsonString(absl::StrCat(pipeline.output_dir(), "/", pipeline.model(m).name())),
+  for (size_t m = 0; m < run.trained.size(); ++m) {
+    const ReportedModel& model = run.trained[m];
+    absl::StrAppend(&j, m ? ", " : "", "{\"name\": ", JsonString(model.name),
+                    ", \"trainer\": ", JsonString(model.trainer),
+                    ", \"dir\": ", JsonString(absl::StrCat(pipeline.output_dir(), "/", model.name)),
                     "}");
   }
   absl::StrAppend(&j, "]\n}\n");
@@ -203,10 +203,9 @@ std::string ReportMarkdown(const Pipeline& pipeline, const std::string& config_p
     }
   }
   absl::StrAppend(&md, "\n## Outputs\n\n");
-  for (const PipelineModel& m : pipeline.model()) {
-    absl::StrAppend(&md, "- ", m.name(), " (", m.has_glove() ? "GloVe" : "skip-gram/CBOW", "): `",
-                    pipeline.output_dir(), "/", m.name(),
-                    "/` vectors.bin, vectors.txt, vocab.tsv\n");
+  for (const ReportedModel& m : run.trained) {
+    absl::StrAppend(&md, "- ", m.name, " (", m.description, "): `", pipeline.output_dir(), "/",
+                    m.name, "/` vectors.bin, vectors.txt, vocab.tsv\n");
   }
   return md;
 }

@@ -26,8 +26,16 @@ struct StageRecord {
   double verify_seconds = 0;  // checking the outputs of a skipped stage
 };
 
+// A trained model, as its stage reports it.
+struct ReportedModel {
+  std::string name;         // PipelineModel.name
+  std::string trainer;      // the trainer's config field: "sgns", "glove"
+  std::string description;  // for people: "skip-gram/CBOW", "GloVe"
+};
+
 struct PipelineRun {
   std::vector<StageRecord> stages;
+  std::vector<ReportedModel> trained;         // config order
   std::vector<EvaluationResult> evaluations;  // one per evaluated model, config order
   std::vector<std::string> models;            // their names
   bool stopped = false;  // a trainer's stop_after_epochs: the run is incomplete

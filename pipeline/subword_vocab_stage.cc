@@ -1,6 +1,7 @@
 // The vocab stage of a subword pipeline: the corpus encoded with the tokenizer into id shards,
 // the tokens that occur as the vocabulary (workers/subword_vocab.h), and the token list that
-// orders the exported rows.
+// orders the exported rows. RunSubwordVocabStage does the work; SubwordVocabStage is the stage
+// of `wordmill run` (pipeline/stage.h).
 #include <cstdio>
 #include <filesystem>
 
@@ -10,6 +11,7 @@
 #include "formats/id_shard.h"
 #include "pipeline/commands.h"
 #include "pipeline/spec_flags.h"
+#include "pipeline/stage.h"
 #include "pipeline/stages.h"
 #include "tokenizers/subword_model.h"
 #include "workers/subword_vocab.h"
@@ -63,6 +65,51 @@ absl::Status RunSubwordVocabStage(const TokenizerEncodeCommand& spec,
   outputs->work_items = built->tokens_total;
   outputs->work_unit = "tokens";
   return absl::OkStatus();
+}
+
+namespace {
+
+class SubwordVocabStage : public Stage {
+ public:
+  SubwordVocabStage(const PlanContext& c) : Stage("vocab", c.StageDir("vocab")) {
+    const Pipeline& p = c.pipeline;
+    inputs_.corpus = true;
+    *spec_.mutable_input() = p.input();
+    *spec_.mutable_runtime() = p.runtime();
+    *spec_.mutable_ids() = p.ids();
+    spec_.set_output_dir(dir() + "/ids");
+    // The word tokenizer the model must have been trained with (RunSubwordVocabStage checks).
+    tokenizer_ = p.tokenizer();
+    if (!p.tokens().model_file().empty()) {
+      spec_.set_model(p.tokens().model_file());
+      inputs_.files.push_back(p.tokens().model_file());
+    } else {
+      spec_.set_model(c.StageFile("tokenizer", "tokenizer.wmrec"));
+      inputs_.upstream = {{"tokenizer", "tokenizer.wmrec"}};
+    }
+    estimated_cost_ = 2;
+  }
+  std::string SpecType() const override {
+    return TokenizerEncodeCommand::descriptor()->full_name();
+  }
+  std::string SpecText(int ranks) const override {
+    // One id shard per rank: another number of ranks needs new shards.
+    return absl::StrCat(SpecTextWithoutRuntime(spec_), "# word tokenizer\n",
+                        EffectiveSpecText(tokenizer_), "# id shards for ", ranks, " ranks\n");
+  }
+  absl::Status Run(const StageRunContext& c, StageOutputs* outputs) const override {
+    return RunSubwordVocabStage(spec_, tokenizer_, dir(), c.comm, outputs);
+  }
+
+ private:
+  TokenizerEncodeCommand spec_;
+  TokenizerSpec tokenizer_;
+};
+
+}  // namespace
+
+void PlanSubwordVocabStage(const PlanContext& context, int, StageList* out) {
+  if (context.subword()) out->push_back(std::make_unique<SubwordVocabStage>(context));
 }
 
 }  // namespace wordmill
