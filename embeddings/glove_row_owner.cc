@@ -6,12 +6,12 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "embeddings/glove_replica_sync.h"
 
 namespace wordmill {
 namespace {
 
 constexpr size_t kChunkRecords = 1 << 16;
-constexpr size_t kSyncChunk = 1 << 24;  // floats per all-reduce call
 
 struct FileCloser {
   void operator()(std::FILE* f) const {
@@ -19,16 +19,6 @@ struct FileCloser {
   }
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
-
-absl::Status AllReduceSum(float* data, size_t n, Communicator* comm) {
-  for (size_t at = 0; at < n; at += kSyncChunk) {
-    const size_t m = std::min(kSyncChunk, n - at);
-    if (absl::Status s = comm->AllReduce(absl::MakeSpan(data + at, m), ReduceOp::kSum); !s.ok()) {
-      return s;
-    }
-  }
-  return absl::OkStatus();
-}
 
 }  // namespace
 
@@ -134,7 +124,7 @@ absl::Status AssembleOwnedRows(const std::vector<uint8_t>& word_rows, GloveParam
       if (!mine) continue;
       for (int64_t k = row * stride; k < (row + 1) * stride; ++k) delta[k] = (*part)[k] - snap[k];
     }
-    if (absl::Status s = AllReduceSum(delta.data(), delta.size(), comm); !s.ok()) return s;
+    if (absl::Status s = AllReduceFloatSum(delta.data(), delta.size(), comm); !s.ok()) return s;
     for (size_t k = 0; k < delta.size(); ++k) {
       snap[k] += delta[k];
       (*part)[k] = snap[k];

@@ -17,16 +17,18 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "embeddings/glove_checkpoint.h"
+#include "embeddings/glove_replica_sync.h"
 #include "embeddings/glove_row_owner.h"
 #include "embeddings/glove_shuffle.h"
 #include "formats/atomic_file.h"
+#include "formats/embedding_file.h"
 
 namespace wordmill {
 namespace {
 
 constexpr size_t kReadRecords = 1 << 16;  // records per read of a thread's slice
-constexpr size_t kSyncChunk = 1 << 24;    // floats per all-reduce call
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -52,14 +54,22 @@ struct EpochCounters {
 class GloveProgress {
  public:
   GloveProgress(double interval_seconds, bool enabled, int start_epoch, int epochs,
-                int64_t rank_records, int ranks)
+                int64_t rank_records, int ranks, float eta)
       : enabled_(enabled && interval_seconds > 0),
         tty_(isatty(STDERR_FILENO) != 0),
         interval_(tty_ ? 0.5 : interval_seconds),
         start_epoch_(start_epoch),
         epochs_(epochs),
         rank_records_(rank_records),
-        ranks_(ranks) {}
+        ranks_(ranks),
+        eta_(eta) {}
+
+  // The epoch's callback for the figures of each line (the cost since the previous line).
+  void StartEpoch(const TrainerProgressCallback& callback) {
+    callback_ = callback;
+    last_records_ = 0;
+    last_cost_ = 0;
+  }
 
   bool enabled() const { return enabled_; }
   std::chrono::duration<double> interval() const {
@@ -88,6 +98,18 @@ class GloveProgress {
         epochs_, 100.0 * fraction, rate / 1e6, done > 0 ? cost / done : 0.0, eta_text, ranks_);
     std::fprintf(stderr, tty_ ? "\r\033[K%s" : "%s\n", line.c_str());
     std::fflush(stderr);
+    if (!callback_) return;
+    TrainerProgress p;
+    p.epoch = epoch + 1;
+    p.epochs = epochs_;
+    p.fraction = fraction;
+    p.loss = done > last_records_ ? (cost - last_cost_) / (done - last_records_) : 0.0;
+    p.learning_rate = eta_;
+    p.items_per_second = rate;
+    p.seconds = seconds;
+    last_records_ = done;
+    last_cost_ = cost;
+    callback_(p);
   }
   // Ends an in-place line before other output.
   void EndLine() const {
@@ -102,7 +124,11 @@ class GloveProgress {
   const int epochs_;
   const int64_t rank_records_;
   const int ranks_;
+  const float eta_;
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  TrainerProgressCallback callback_;
+  mutable int64_t last_records_ = 0;  // at the previous line
+  mutable double last_cost_ = 0;
 };
 
 // Trains on records [begin, end) of the training file, adding to *counters per read.
@@ -169,77 +195,26 @@ absl::Status TrainRange(const std::string& path, int64_t begin, int64_t end, int
   return absl::OkStatus();
 }
 
-absl::Status AllReduceSum(float* data, size_t n, Communicator* comm) {
-  for (size_t at = 0; at < n; at += kSyncChunk) {
-    const size_t m = std::min(kSyncChunk, n - at);
-    if (absl::Status s = comm->AllReduce(absl::MakeSpan(data + at, m), ReduceOp::kSum); !s.ok()) {
-      return s;
-    }
-  }
-  return absl::OkStatus();
-}
+struct GloveEpochReport {
+  int epoch = 0;  // 1-based
+  int epochs = 0;
+  double cost = 0;     // mean cost per record over all ranks
+  double seconds = 0;  // wall time of the epoch (training and synchronization)
+  double sync_seconds = 0;
+};
 
-// How many ranks changed each context row since the snapshot: a rank that trained on a record
-// with context j raised j's bias AdaGrad sum. Collective (an all-reduce of V floats).
-absl::StatusOr<std::vector<float>> ContextContributors(const GloveParams& p,
-                                                       const std::vector<float>& snap_gradsq,
-                                                       Communicator* comm) {
-  std::vector<float> contributors(static_cast<size_t>(p.vocab_size));
-  for (int64_t j = 0; j < p.vocab_size; ++j) {
-    const int64_t bias = (p.vocab_size + j) * p.stride() + p.dim;
-    contributors[j] = p.gradsq[bias] != snap_gradsq[bias] ? 1.0f : 0.0f;
-  }
-  if (absl::Status s = comm->AllReduce(absl::MakeSpan(contributors), ReduceOp::kSum); !s.ok()) {
-    return s;
-  }
-  return contributors;
-}
-
-// Combines every rank's changes since the snapshots (GloveSync); on return the parameters and
-// the snapshots are equal on every rank. In GLOVE_SYNC_ADAGRAD the context biases are averaged
-// over the ranks that changed them rather than scaled: GloVe's bias step has no learning rate
-// and nearly fits the rank's own records, so adding several ranks' steps overshoots.
-// Collective.
-absl::Status SyncReplicas(GloveSync mode, GloveParams* params, std::vector<float>* snap_values,
-                          std::vector<float>* snap_gradsq, Communicator* comm) {
-  absl::StatusOr<std::vector<float>> contributors =
-      ContextContributors(*params, *snap_gradsq, comm);
-  if (!contributors.ok()) return contributors.status();
-  float* v = params->values.data();
-  float* g = params->gradsq.data();
-  float* sv = snap_values->data();
-  float* sg = snap_gradsq->data();
-  const size_t n = params->values.size();
-  std::vector<float> g_sum(n);
-  for (size_t k = 0; k < n; ++k) g_sum[k] = g[k] - sg[k];
-  if (absl::Status s = AllReduceSum(g_sum.data(), n, comm); !s.ok()) return s;
-  const int64_t stride = params->stride();
-  const size_t context_start = static_cast<size_t>(params->vocab_size * stride);
-  for (size_t k = 0; k < n; ++k) {
-    const float combined = sg[k] + g_sum[k];
-    v[k] -= sv[k];
-    const bool context_bias =
-        k >= context_start && (k - context_start) % stride == static_cast<size_t>(params->dim);
-    if (mode == GLOVE_SYNC_ADAGRAD && !context_bias) v[k] *= std::sqrt(g[k] / combined);
-    sg[k] = g[k] = combined;
-  }
-  if (absl::Status s = AllReduceSum(v, n, comm); !s.ok()) return s;
-  for (int64_t j = 0; j < params->vocab_size && mode != GLOVE_SYNC_SUM; ++j) {
-    const float c = (*contributors)[j];
-    if (c <= 1.0f) continue;
-    float* row = v + context_start + j * stride;
-    if (mode == GLOVE_SYNC_AVERAGE) {
-      for (int64_t k = 0; k < stride; ++k) row[k] /= c;
-    } else {
-      row[params->dim] /= c;  // GLOVE_SYNC_ADAGRAD: the context bias is averaged
-    }
-  }
-  for (size_t k = 0; k < n; ++k) {
-    sv[k] += v[k];
-    v[k] = sv[k];
-  }
-  return absl::OkStatus();
-}
+// The state of a run.
+struct GloveState {
+  int64_t records = 0;  // all ranks
+  std::vector<int64_t> rank_records;
+  int start_epoch = 0;        // epochs done before this run (resume)
+  std::vector<double> costs;  // per epoch, the checkpoint's first when resumed
+  double shuffle_seconds = 0;
+  double train_seconds = 0;
+  int64_t sync_floats = 0;  // floats all-reduced per synchronization (0 on one rank)
+  int syncs_per_epoch = 0;
+  GloveParams params;  // the trained parameters (identical on every rank)
+};
 
 struct RankData {
   std::string train_path;
@@ -255,11 +230,11 @@ GloveSync ResolveSync(GloveSync mode) {
 }
 
 // Shuffles this rank's shards into its training file. Collective.
-absl::Status PrepareRankData(const GloveCommand& spec, const Vocabulary& vocab,
-                             const std::string& tmp_dir, Communicator* comm,
-                             GloveTrainResult* result, RankData* data) {
+absl::Status PrepareRankData(const GloveSpec& spec, const std::string& cooccur_dir,
+                             const Vocabulary& vocab, const std::string& tmp_dir,
+                             Communicator* comm, GloveState* result, RankData* data) {
   absl::Status status;
-  absl::StatusOr<std::vector<std::string>> shards = FindCooccurShards(spec.cooccur_dir());
+  absl::StatusOr<std::vector<std::string>> shards = FindCooccurShards(cooccur_dir);
   if (!shards.ok()) status = shards.status();
   if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
   std::vector<std::string> mine;
@@ -273,17 +248,17 @@ absl::Status PrepareRankData(const GloveCommand& spec, const Vocabulary& vocab,
   ShuffleOptions options;
   options.vocab_checksum = VocabularyChecksum(vocab);
   options.vocab_size = static_cast<int64_t>(vocab.size());
-  options.x_max = spec.glove().x_max();
-  options.alpha = spec.glove().alpha();
-  options.chunk_records = spec.glove().shuffle_chunk_records();
-  options.seed = spec.glove().seed() * 0x9E3779B97F4A7C15ULL + comm->rank();
+  options.x_max = spec.x_max();
+  options.alpha = spec.alpha();
+  options.chunk_records = spec.shuffle_chunk_records();
+  options.seed = spec.seed() * 0x9E3779B97F4A7C15ULL + comm->rank();
   data->train_path = tmp_dir + "/train.bin";
   if (status.ok()) {
     absl::StatusOr<ShuffleResult> shuffled = ShuffleCooccurrences(mine, options, data->train_path);
     if (shuffled.ok()) data->records = shuffled->records;
     status = shuffled.status();
   }
-  data->mode = ResolveSync(spec.glove().sync());
+  data->mode = ResolveSync(spec.sync());
   data->row_owner = data->mode == GLOVE_SYNC_ROW_OWNER && comm->size() > 1;
   if (status.ok() && data->row_owner) {
     status = SplitByColumnBlock(data->train_path, comm->size(), options.vocab_size, &data->blocks);
@@ -304,30 +279,10 @@ absl::Status PrepareRankData(const GloveCommand& spec, const Vocabulary& vocab,
   return absl::OkStatus();
 }
 
-// Initializes the parameters, or loads them from the checkpoint with --resume. Collective.
-absl::Status InitOrResume(const GloveCommand& spec, const Vocabulary& vocab, Communicator* comm,
-                          GloveTrainResult* result) {
-  InitGloveParams(static_cast<int64_t>(vocab.size()), spec.glove().dim(), spec.glove().seed(),
-                  &result->params);
-  const std::string path = GloveCheckpointPath(spec.output_dir());
-  absl::Status status;
-  std::error_code error;
-  if (spec.resume() && std::filesystem::exists(path, error)) {
-    absl::StatusOr<GloveCheckpointInfo> info =
-        ReadGloveCheckpoint(path, VocabularyChecksum(vocab), &result->params);
-    if (info.ok()) {
-      result->start_epoch = info->epochs_done;
-      result->costs = {info->cost};
-    }
-    status = info.status();
-  }
-  return comm->AgreeOk(status);
-}
-
 // One epoch: segments of training, each followed by a synchronization. Collective.
-absl::Status RunEpoch(const GloveCommand& spec, const RankData& data, int threads,
+absl::Status RunEpoch(const GloveSpec& spec, const RankData& data, int threads,
                       const GloveProgress& progress, std::vector<float>* snap_values,
-                      std::vector<float>* snap_gradsq, Communicator* comm, GloveTrainResult* result,
+                      std::vector<float>* snap_gradsq, Communicator* comm, GloveState* result,
                       GloveEpochReport* report) {
   const auto start = std::chrono::steady_clock::now();
   EpochCounters counters;
@@ -337,7 +292,7 @@ absl::Status RunEpoch(const GloveCommand& spec, const RankData& data, int thread
       const int block = ContextBlockFor(comm->rank(), comm->size(), k);
       if (status.ok()) {
         status = TrainRange(data.blocks.paths[block], 0, data.blocks.records[block], threads,
-                            &result->params, spec.glove(), report->epoch - 1, progress, &counters);
+                            &result->params, spec, report->epoch - 1, progress, &counters);
       }
       if (absl::Status st = comm->AgreeOk(status); !st.ok()) return st;
       const auto sync_start = std::chrono::steady_clock::now();
@@ -356,7 +311,7 @@ absl::Status RunEpoch(const GloveCommand& spec, const RankData& data, int thread
     const int64_t begin = data.records * s / result->syncs_per_epoch;
     const int64_t end = data.records * (s + 1) / result->syncs_per_epoch;
     if (status.ok()) {
-      status = TrainRange(data.train_path, begin, end, threads, &result->params, spec.glove(),
+      status = TrainRange(data.train_path, begin, end, threads, &result->params, spec,
                           report->epoch - 1, progress, &counters);
     }
     if (comm->size() == 1) continue;
@@ -377,60 +332,170 @@ absl::Status RunEpoch(const GloveCommand& spec, const RankData& data, int thread
   return absl::OkStatus();
 }
 
-}  // namespace
+class GloveTraining : public Trainer {
+ public:
+  GloveTraining(const GloveSpec& spec, const Vocabulary& vocab, const TrainerContext& context)
+      : spec_(spec),
+        vocab_(vocab),
+        context_(context),
+        checksum_(VocabularyChecksum(vocab)),
+        tmp_dir_(absl::StrCat(context.output_dir, "/glove-tmp-", context.comm->rank())),
+        tmp_guard_(tmp_dir_) {}
 
-absl::StatusOr<GloveTrainResult> TrainGlove(
-    const GloveCommand& spec, const std::string& spec_text, const Vocabulary& vocab, int threads,
-    Communicator* comm, const std::function<void(const GloveEpochReport&)>& on_epoch) {
-  GloveTrainResult result;
-  const std::string tmp_dir = absl::StrCat(spec.output_dir(), "/glove-tmp-", comm->rank());
-  TempDirGuard guard(tmp_dir);
-  const auto shuffle_start = std::chrono::steady_clock::now();
-  RankData data;
-  if (absl::Status s = PrepareRankData(spec, vocab, tmp_dir, comm, &result, &data); !s.ok()) {
-    return s;
-  }
-  result.shuffle_seconds = SecondsSince(shuffle_start);
-  if (absl::Status s = InitOrResume(spec, vocab, comm, &result); !s.ok()) return s;
-  const auto train_start = std::chrono::steady_clock::now();
-  const int64_t sync_records = spec.glove().sync_records();
-  result.syncs_per_epoch = sync_records > 0
-                               ? static_cast<int>(std::max<int64_t>(
-                                     1, (data.max_records + sync_records - 1) / sync_records))
-                               : 1;
-  std::vector<float> snap_values, snap_gradsq;
-  if (comm->size() > 1) {
-    snap_values = result.params.values;
-    snap_gradsq = result.params.gradsq;
-    result.sync_floats = static_cast<int64_t>(snap_values.size() + snap_gradsq.size());
-    // Row owner: one pass of a context block after each of the P sub-rounds, then the
-    // assembly all-reduce; sync_floats counts the all-reduce.
-    if (data.row_owner) result.syncs_per_epoch = comm->size() + 1;
-  }
-  const uint64_t checksum = VocabularyChecksum(vocab);
-  const GloveProgress progress(spec.runtime().progress_seconds(), comm->rank() == 0,
-                               result.start_epoch, spec.glove().epochs(), data.records,
-                               comm->size());
-  for (int epoch = result.start_epoch; epoch < spec.glove().epochs(); ++epoch) {
-    GloveEpochReport report;
-    report.epoch = epoch + 1;
-    report.epochs = spec.glove().epochs();
-    if (absl::Status s = RunEpoch(spec, data, threads, progress, &snap_values, &snap_gradsq, comm,
-                                  &result, &report);
+  // Shuffles this rank's shards into its training file and initializes the parameters.
+  absl::Status Init(const std::string& cooccur_dir) {
+    const auto shuffle_start = std::chrono::steady_clock::now();
+    if (absl::Status s =
+            PrepareRankData(spec_, cooccur_dir, vocab_, tmp_dir_, context_.comm, &state_, &data_);
         !s.ok()) {
       return s;
     }
-    result.costs.push_back(report.cost);
-    absl::Status written =
-        comm->rank() == 0
-            ? WriteGloveCheckpoint(GloveCheckpointPath(spec.output_dir()), result.params, checksum,
-                                   epoch + 1, report.cost, spec_text)
-            : absl::OkStatus();
-    if (absl::Status s = comm->AgreeOk(written); !s.ok()) return s;
-    on_epoch(report);
+    state_.shuffle_seconds = SecondsSince(shuffle_start);
+    InitGloveParams(static_cast<int64_t>(vocab_.size()), spec_.dim(), spec_.seed(), &state_.params);
+    return absl::OkStatus();
   }
-  result.train_seconds = SecondsSince(train_start);
-  return result;
+
+  std::string name() const override { return "glove"; }
+  int epochs() const override { return spec_.epochs(); }
+  std::string item_unit() const override { return "records"; }
+  int64_t items_per_epoch() const override { return state_.records; }
+
+  // Starts afresh when there is no checkpoint yet.
+  absl::StatusOr<int> Resume() override {
+    const std::string path = GloveCheckpointPath(context_.output_dir);
+    absl::Status status;
+    std::error_code error;
+    if (std::filesystem::exists(path, error)) {
+      absl::StatusOr<GloveCheckpointInfo> info =
+          ReadGloveCheckpoint(path, checksum_, &state_.params);
+      if (info.ok()) {
+        state_.start_epoch = info->epochs_done;
+        state_.costs = {info->cost};
+      }
+      status = info.status();
+    }
+    if (absl::Status s = context_.comm->AgreeOk(status); !s.ok()) return s;
+    return state_.start_epoch;
+  }
+
+  absl::Status TrainEpoch(int epoch, const TrainerProgressCallback& progress) override {
+    Communicator* comm = context_.comm;
+    if (progress_ == nullptr) StartTraining();
+    GloveEpochReport report;
+    report.epoch = epoch + 1;
+    report.epochs = spec_.epochs();
+    progress_->StartEpoch(comm->rank() == 0 ? progress : nullptr);
+    if (absl::Status s = RunEpoch(spec_, data_, context_.threads, *progress_, &snap_values_,
+                                  &snap_gradsq_, comm, &state_, &report);
+        !s.ok()) {
+      return s;
+    }
+    state_.costs.push_back(report.cost);
+    if (comm->rank() != 0) return absl::OkStatus();
+    std::fprintf(stderr, "wordmill glove: epoch %d/%d cost %.6f in %.2f s (sync %.2f s)\n",
+                 report.epoch, report.epochs, report.cost, report.seconds, report.sync_seconds);
+    if (progress) {
+      TrainerProgress p;
+      p.epoch = epoch + 1;
+      p.epochs = spec_.epochs();
+      p.fraction = static_cast<double>(epoch + 1) / spec_.epochs();
+      p.loss = report.cost;
+      p.learning_rate = spec_.eta();
+      p.seconds = SecondsSince(train_start_);
+      p.items_per_second =
+          p.seconds > 0 ? (epoch + 1 - state_.start_epoch) * state_.records / p.seconds : 0.0;
+      p.epoch_end = true;
+      progress(p);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteCheckpoint(int epochs_done) override {
+    absl::Status written =
+        context_.comm->rank() == 0
+            ? WriteGloveCheckpoint(GloveCheckpointPath(context_.output_dir), state_.params,
+                                   checksum_, epochs_done, state_.costs.back(), context_.spec_text)
+            : absl::OkStatus();
+    state_.train_seconds = SecondsSince(train_start_);
+    return context_.comm->AgreeOk(written);
+  }
+
+  // vectors.txt (word2vec text), vectors.bin (word2vec binary), vectors.glove.txt, by rank 0.
+  absl::StatusOr<std::vector<std::string>> WriteOutputs() override {
+    const std::string& dir = context_.output_dir;
+    std::vector<std::string> written = {dir + "/vectors.txt", dir + "/vectors.bin",
+                                        dir + "/vectors.glove.txt"};
+    absl::Status status;
+    if (context_.comm->rank() == 0) {
+      const EmbeddingMatrix m = GloveOutput(state_.params, vocab_, spec_.w_only());
+      status = WriteWord2vecText(written[0], m);
+      if (status.ok()) status = WriteWord2vecBinary(written[1], m);
+      if (status.ok()) status = WriteGloveText(written[2], m);
+    }
+    if (absl::Status s = context_.comm->AgreeOk(status); !s.ok()) return s;
+    return written;
+  }
+
+  std::string Summary() const override {
+    const Communicator& comm = *context_.comm;
+    return absl::StrFormat(
+        "wordmill glove: %d words, dim %d, %d records (per rank: %s), epochs %d..%d, "
+        "%d rank(s) x %d thread(s)\n"
+        "  shuffle %.2f s, training %.2f s; final cost %.6f; %d sync(s) per epoch of %d "
+        "floats\n",
+        vocab_.size(), spec_.dim(), state_.records, absl::StrJoin(state_.rank_records, " "),
+        state_.start_epoch + 1, spec_.epochs(), comm.size(), context_.threads,
+        state_.shuffle_seconds, state_.train_seconds,
+        state_.costs.empty() ? 0.0 : state_.costs.back(),
+        comm.size() > 1 ? state_.syncs_per_epoch : 0, state_.sync_floats);
+  }
+
+ private:
+  // Before the first epoch (after Resume): the synchronization plan and the replicas'
+  // snapshots, which must hold the checkpoint's values.
+  void StartTraining() {
+    Communicator* comm = context_.comm;
+    train_start_ = std::chrono::steady_clock::now();
+    const int64_t sync_records = spec_.sync_records();
+    state_.syncs_per_epoch = sync_records > 0
+                                 ? static_cast<int>(std::max<int64_t>(
+                                       1, (data_.max_records + sync_records - 1) / sync_records))
+                                 : 1;
+    if (comm->size() > 1) {
+      snap_values_ = state_.params.values;
+      snap_gradsq_ = state_.params.gradsq;
+      state_.sync_floats = static_cast<int64_t>(snap_values_.size() + snap_gradsq_.size());
+      // Row owner: one pass of a context block after each of the P sub-rounds, then the
+      // assembly all-reduce; sync_floats counts the all-reduce.
+      if (data_.row_owner) state_.syncs_per_epoch = comm->size() + 1;
+    }
+    progress_ = std::make_unique<GloveProgress>(context_.progress_seconds, comm->rank() == 0,
+                                                state_.start_epoch, spec_.epochs(), data_.records,
+                                                comm->size(), static_cast<float>(spec_.eta()));
+  }
+
+  GloveSpec spec_;
+  const Vocabulary& vocab_;
+  TrainerContext context_;
+  uint64_t checksum_;
+  std::string tmp_dir_;
+  TempDirGuard tmp_guard_;  // removes the shuffled training files with the trainer
+  GloveState state_;
+  RankData data_;
+  std::vector<float> snap_values_, snap_gradsq_;
+  std::unique_ptr<GloveProgress> progress_;
+  std::chrono::steady_clock::time_point train_start_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Trainer>> CreateGloveTrainer(const GloveSpec& spec,
+                                                            const Vocabulary& vocab,
+                                                            const std::string& cooccur_dir,
+                                                            const TrainerContext& context) {
+  auto trainer = std::make_unique<GloveTraining>(spec, vocab, context);
+  if (absl::Status s = trainer->Init(cooccur_dir); !s.ok()) return s;
+  return trainer;
 }
 
 }  // namespace wordmill

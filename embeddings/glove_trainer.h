@@ -16,47 +16,31 @@
 // floats that assembles the model for the checkpoint.
 //
 // After every epoch rank 0 writes a checkpoint (embeddings/glove_checkpoint.h); with resume
-// the trainer continues after the last complete one.
+// the trainer continues after the last complete one (RunTrainer, embeddings/trainer.h).
 #ifndef WORDMILL_EMBEDDINGS_GLOVE_TRAINER_H_
 #define WORDMILL_EMBEDDINGS_GLOVE_TRAINER_H_
 
-#include <cstdint>
-#include <functional>
+#include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "cluster/communicator.h"
-#include "embeddings/glove_model.h"
+#include "embeddings/trainer.h"
 #include "formats/vocab_file.h"
 #include "formats/wordmill.pb.h"
 
 namespace wordmill {
 
-struct GloveEpochReport {
-  int epoch = 0;  // 1-based
-  int epochs = 0;
-  double cost = 0;     // mean cost per record over all ranks
-  double seconds = 0;  // wall time of the epoch (training and synchronization)
-  double sync_seconds = 0;
-};
-
-struct GloveTrainResult {
-  int64_t records = 0;  // all ranks
-  std::vector<int64_t> rank_records;
-  int start_epoch = 0;        // epochs done before this run (resume)
-  std::vector<double> costs;  // per epoch, including resumed ones
-  double shuffle_seconds = 0;
-  double train_seconds = 0;
-  int64_t sync_floats = 0;  // floats all-reduced per synchronization (0 on one rank)
-  int syncs_per_epoch = 0;
-  GloveParams params;  // the trained parameters (identical on every rank)
-};
-
-// `threads` worker threads per rank; `on_epoch` is called on every rank after each epoch.
-absl::StatusOr<GloveTrainResult> TrainGlove(
-    const GloveCommand& spec, const std::string& spec_text, const Vocabulary& vocab, int threads,
-    Communicator* comm, const std::function<void(const GloveEpochReport&)>& on_epoch);
+// GloVe behind the Trainer interface: shuffles this rank's co-occurrence shards of `cooccur_dir`
+// (shard k to rank k mod P) into `<output_dir>/glove-tmp-<rank>/` (removed with the trainer),
+// initializes the parameters from spec.seed; Resume loads `<output_dir>/glove-checkpoint.wmrec`
+// when it exists (and starts afresh when it does not); WriteOutputs writes vectors.txt,
+// vectors.bin and vectors.glove.txt (W + W~ unless spec.w_only). The vocabulary must outlive
+// the trainer. Collective.
+absl::StatusOr<std::unique_ptr<Trainer>> CreateGloveTrainer(const GloveSpec& spec,
+                                                            const Vocabulary& vocab,
+                                                            const std::string& cooccur_dir,
+                                                            const TrainerContext& context);
 
 }  // namespace wordmill
 

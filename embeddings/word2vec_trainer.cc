@@ -24,6 +24,7 @@ struct Word2vecTrainer::Progress {
   double start_fraction = -1;  // fraction of all epochs done when this run started
   double last_loss_sum = 0;
   int64_t last_loss_count = 0;
+  TrainerProgressCallback callback;  // of the epoch being trained
 };
 
 namespace {
@@ -251,8 +252,9 @@ double Word2vecTrainer::train_cpu_seconds() const {
   return total;
 }
 
-absl::Status Word2vecTrainer::TrainEpoch(int epoch) {
+absl::Status Word2vecTrainer::TrainEpoch(int epoch, const TrainerProgressCallback& progress) {
   const auto start = std::chrono::steady_clock::now();
+  progress_->callback = comm_->rank() == 0 ? progress : nullptr;
   rank_words_done_.store(0);
   if (progress_->start_fraction < 0) {
     progress_->start_fraction = static_cast<double>(epoch) / spec_.epochs();
@@ -299,6 +301,10 @@ absl::Status Word2vecTrainer::TrainEpoch(int epoch) {
                    : 0.0;
   seconds_ += Seconds(std::chrono::steady_clock::now() - start);
   PrintProgress(epoch, /*final_line=*/true);
+  if (progress_->callback) {
+    progress_->callback(MakeReport(epoch, MeasurePace(epoch), last_loss_, /*epoch_end=*/true));
+  }
+  progress_->callback = nullptr;
   if (epoch + 1 == spec_.epochs()) PrintRankSummary();
   return absl::OkStatus();
 }
@@ -361,27 +367,37 @@ void Word2vecTrainer::PrintRankSummary() const {
   std::fflush(stderr);
 }
 
-void Word2vecTrainer::PrintProgress(int epoch, bool final_line) {
-  if (comm_->rank() != 0 || options_.progress_seconds <= 0) return;
-  Progress& p = *progress_;
-  const auto now = std::chrono::steady_clock::now();
-  p.last_print = now;
+// The state of the run on rank 0 for the progress line and the metrics: `done` is the fraction
+// of all epochs done, `rate` words per second over all ranks in this run so far.
+Word2vecTrainer::Pace Word2vecTrainer::MeasurePace(int epoch) const {
+  const Progress& p = *progress_;
+  Pace pace;
   const double rank_fraction =
       corpus_->tokens() > 0
           ? std::min(1.0, static_cast<double>(rank_words_done_.load()) / corpus_->tokens())
           : 1.0;
-  const double done = (epoch + rank_fraction) / spec_.epochs();
-  const double elapsed = std::max(1e-9, Seconds(now - p.start));
-  const double run_fraction = std::max(1e-12, done - p.start_fraction);
-  const double words_per_second = run_fraction * spec_.epochs() * total_tokens_ / elapsed;
-  const double per_thread = words_per_second / (comm_->size() * workers_.size());
+  pace.done = (epoch + rank_fraction) / spec_.epochs();
+  pace.elapsed = std::max(1e-9, Seconds(std::chrono::steady_clock::now() - p.start));
+  pace.run_fraction = std::max(1e-12, pace.done - p.start_fraction);
+  pace.rate = pace.run_fraction * spec_.epochs() * total_tokens_ / pace.elapsed;
+  pace.alpha = alpha_;  // the most advanced thread's
+  for (const auto& w : workers_) {
+    pace.alpha = std::min(pace.alpha, w->alpha.load(std::memory_order_relaxed));
+  }
+  return pace;
+}
+
+void Word2vecTrainer::PrintProgress(int epoch, bool final_line) {
+  if (comm_->rank() != 0 || options_.progress_seconds <= 0) return;
+  Progress& p = *progress_;
+  p.last_print = std::chrono::steady_clock::now();
+  const Pace pace = MeasurePace(epoch);
+  const double per_thread = pace.rate / (comm_->size() * workers_.size());
   double loss_sum = 0;
   int64_t loss_count = 0;
-  float alpha = alpha_;  // the most advanced thread's
   for (const auto& w : workers_) {
     loss_sum += w->loss_sum.load(std::memory_order_relaxed);
     loss_count += w->loss_count.load(std::memory_order_relaxed);
-    alpha = std::min(alpha, w->alpha.load(std::memory_order_relaxed));
   }
   const double loss = loss_count > p.last_loss_count
                           ? (loss_sum - p.last_loss_sum) / (loss_count - p.last_loss_count)
@@ -390,14 +406,29 @@ void Word2vecTrainer::PrintProgress(int epoch, bool final_line) {
   p.last_loss_count = loss_count;
   const std::string line = absl::StrFormat(
       "sgns: epoch %d/%d %5.1f%%  %s words/s (%s/thread)  alpha %.5f  loss %.4f  ETA %s", epoch + 1,
-      spec_.epochs(), 100.0 * done, HumanRate(words_per_second), HumanRate(per_thread), alpha, loss,
-      HumanDuration(elapsed * (1.0 - done) / run_fraction));
+      spec_.epochs(), 100.0 * pace.done, HumanRate(pace.rate), HumanRate(per_thread), pace.alpha,
+      loss, HumanDuration(pace.elapsed * (1.0 - pace.done) / pace.run_fraction));
   if (p.tty) {
     std::fprintf(stderr, "\r%s\033[K%s", line.c_str(), final_line ? "\n" : "");
   } else {
     std::fprintf(stderr, "%s\n", line.c_str());
   }
   std::fflush(stderr);
+  if (!final_line && p.callback) p.callback(MakeReport(epoch, pace, loss, false));
+}
+
+TrainerProgress Word2vecTrainer::MakeReport(int epoch, const Pace& pace, double loss,
+                                            bool epoch_end) const {
+  TrainerProgress r;
+  r.epoch = epoch + 1;
+  r.epochs = spec_.epochs();
+  r.fraction = pace.done;
+  r.loss = loss;
+  r.learning_rate = pace.alpha;
+  r.items_per_second = pace.rate;
+  r.seconds = pace.elapsed;
+  r.epoch_end = epoch_end;
+  return r;
 }
 
 }  // namespace wordmill

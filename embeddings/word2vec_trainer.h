@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cluster/communicator.h"
+#include "embeddings/trainer.h"
 #include "embeddings/word2vec_model.h"
 #include "embeddings/word2vec_sync.h"
 #include "embeddings/word2vec_tables.h"
@@ -84,8 +85,9 @@ class Word2vecTrainer {
   ~Word2vecTrainer();
 
   // Trains epoch `epoch` (0-based). Collective. A non-finite model is an Internal error
-  // naming the epoch.
-  absl::Status TrainEpoch(int epoch);
+  // naming the epoch. On rank 0 `progress` (may be null) gets every progress line's figures
+  // (loss since the previous line) and, at the end, the epoch's (mean loss of rank 0's threads).
+  absl::Status TrainEpoch(int epoch, const TrainerProgressCallback& progress = nullptr);
 
   int64_t total_tokens() const { return total_tokens_; }
   // Replica merges per epoch (0 with one replica: one rank, or one host sharing its model).
@@ -109,6 +111,15 @@ class Word2vecTrainer {
  private:
   Word2vecTrainer() = default;
   absl::Status RunRound(int epoch, int round);
+  struct Pace {
+    double done = 0;          // fraction of all epochs
+    double run_fraction = 0;  // of all epochs, done in this run
+    double elapsed = 0;       // seconds since this run started
+    double rate = 0;          // words per second over all ranks in this run
+    float alpha = 0;
+  };
+  Pace MeasurePace(int epoch) const;
+  TrainerProgress MakeReport(int epoch, const Pace& pace, double loss, bool epoch_end) const;
   void PrintProgress(int epoch, bool final_line);
   void PrintRankSummary() const;
 

@@ -1,4 +1,5 @@
-// `wordmill glove`: flags -> GloveCommand -> TrainGlove -> vector files in --output-dir.
+// `wordmill glove`: flags -> GloveCommand -> the GloVe trainer (embeddings/glove_trainer.h) run
+// by RunTrainer -> vector files in --output-dir.
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -7,13 +8,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "embeddings/glove_trainer.h"
-#include "formats/embedding_file.h"
+#include "embeddings/trainer.h"
 #include "formats/wordmill.pb.h"
 #include "pipeline/commands.h"
 #include "pipeline/spec_flags.h"
 #include "pipeline/stages.h"
 #include "workers/cooccur_builder.h"
-#include "workers/vocab_builder.h"
+#include "workers/runtime_threads.h"
 
 namespace wordmill {
 namespace {
@@ -60,23 +61,6 @@ absl::Status PrepareOutputDir(const std::string& dir) {
   return absl::OkStatus();
 }
 
-absl::Status WriteVectors(const GloveCommand& spec, const Vocabulary& vocab,
-                          const GloveTrainResult& result, std::vector<std::string>* written) {
-  const EmbeddingMatrix m = GloveOutput(result.params, vocab, spec.glove().w_only());
-  const std::string dir = spec.output_dir();
-  written->push_back(dir + "/vectors.txt");
-  if (absl::Status s = WriteWord2vecText(written->back(), m); !s.ok()) return s;
-  written->push_back(dir + "/vectors.bin");
-  if (absl::Status s = WriteWord2vecBinary(written->back(), m); !s.ok()) return s;
-  written->push_back(dir + "/vectors.glove.txt");
-  return WriteGloveText(written->back(), m);
-}
-
-void PrintEpoch(const GloveEpochReport& r) {
-  std::fprintf(stderr, "wordmill glove: epoch %d/%d cost %.6f in %.2f s (sync %.2f s)\n", r.epoch,
-               r.epochs, r.cost, r.seconds, r.sync_seconds);
-}
-
 }  // namespace
 
 absl::Status RunGloveStage(const GloveCommand& spec, Communicator* comm, StageOutputs* outputs,
@@ -86,33 +70,28 @@ absl::Status RunGloveStage(const GloveCommand& spec, Communicator* comm, StageOu
   if (absl::Status s = comm->AgreeOk(prepared); !s.ok()) return s;
   absl::StatusOr<Vocabulary> vocab = ReadVocabularyFile(spec.vocab());
   if (absl::Status s = comm->AgreeOk(vocab.status()); !s.ok()) return s;
-  const int threads = ResolveThreads(spec.runtime(), *comm);
-  const bool speak = comm->rank() == 0;
-  absl::StatusOr<GloveTrainResult> result = TrainGlove(
-      spec, EffectiveSpecText(spec), *vocab, threads, comm, [&](const GloveEpochReport& r) {
-        if (speak) PrintEpoch(r);
-        if (on_epoch) on_epoch(r.epoch);
-      });
-  if (!result.ok()) return result.status();
-  std::vector<std::string> written;
-  absl::Status status = speak ? WriteVectors(spec, *vocab, *result, &written) : absl::OkStatus();
-  if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
-  if (speak) {
-    std::printf(
-        "wordmill glove: %zu words, dim %d, %lld records (per rank: %s), epochs %d..%d, "
-        "%d rank(s) x %d thread(s)\n"
-        "  shuffle %.2f s, training %.2f s; final cost %.6f; %d sync(s) per epoch of %lld "
-        "floats\n  wrote: %s\n",
-        vocab->size(), spec.glove().dim(), static_cast<long long>(result->records),
-        absl::StrJoin(result->rank_records, " ").c_str(), result->start_epoch + 1,
-        spec.glove().epochs(), comm->size(), threads, result->shuffle_seconds,
-        result->train_seconds, result->costs.empty() ? 0.0 : result->costs.back(),
-        comm->size() > 1 ? result->syncs_per_epoch : 0, static_cast<long long>(result->sync_floats),
-        absl::StrJoin(written, " ").c_str());
+  TrainerContext context;
+  context.comm = comm;
+  context.output_dir = spec.output_dir();
+  context.threads = ResolveThreads(spec.runtime(), *comm);
+  context.progress_seconds = spec.runtime().progress_seconds();
+  context.spec_text = EffectiveSpecText(spec);
+  absl::StatusOr<std::unique_ptr<Trainer>> trainer =
+      CreateGloveTrainer(spec.glove(), *vocab, spec.cooccur_dir(), context);
+  if (!trainer.ok()) return trainer.status();
+  TrainerRunOptions options;
+  options.resume = spec.resume();
+  options.on_epoch = on_epoch;
+  absl::StatusOr<TrainerRunResult> run = RunTrainer(trainer->get(), context, options);
+  if (!run.ok()) return run.status();
+  if (comm->rank() == 0) {
+    std::printf("%s  wrote: %s\n", (*trainer)->Summary().c_str(),
+                absl::StrJoin(run->files, " ").c_str());
     std::fflush(stdout);
   }
-  outputs->files = std::move(written);
-  outputs->work_items = result->records * std::max(0, spec.glove().epochs() - result->start_epoch);
+  outputs->files = std::move(run->files);
+  outputs->work_items =
+      (*trainer)->items_per_epoch() * std::max(0, spec.glove().epochs() - run->start_epoch);
   outputs->work_unit = "records";
   return absl::OkStatus();
 }

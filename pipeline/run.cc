@@ -18,7 +18,7 @@
 #include "pipeline/stage_graph.h"
 #include "pipeline/usage_meter.h"
 #include "workers/input_files.h"
-#include "workers/vocab_builder.h"
+#include "workers/runtime_threads.h"
 
 namespace wordmill {
 namespace {

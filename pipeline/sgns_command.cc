@@ -1,14 +1,15 @@
-// `wordmill sgns`: flags -> SgnsCommand -> vocabulary -> id shards -> skip-gram / CBOW
-// training across ranks -> vectors.bin / vectors.txt in --output-dir.
+// `wordmill sgns`: flags -> SgnsCommand -> vocabulary -> id shards -> the skip-gram / CBOW
+// trainer (embeddings/word2vec_training.h) run by RunTrainer -> vectors.bin / vectors.txt in
+// --output-dir.
 #include <cstdio>
 #include <filesystem>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "embeddings/word2vec_checkpoint.h"
-#include "embeddings/word2vec_trainer.h"
-#include "formats/embedding_file.h"
+#include "embeddings/trainer.h"
+#include "embeddings/word2vec_model.h"
+#include "embeddings/word2vec_training.h"
 #include "formats/vocab_file.h"
 #include "formats/wordmill.pb.h"
 #include "pipeline/commands.h"
@@ -16,6 +17,7 @@
 #include "pipeline/stages.h"
 #include "workers/id_encoder.h"
 #include "workers/subword_vocab.h"
+#include "workers/runtime_threads.h"
 #include "workers/vocab_builder.h"
 
 namespace wordmill {
@@ -139,159 +141,6 @@ absl::StatusOr<Vocabulary> GetVocabulary(const SgnsCommand& spec, Communicator* 
   return vocab;
 }
 
-// Every rank holds the same model after the last merge, so the output files are spread over
-// the ranks (file k by rank k mod P): with two ranks the text file is formatted while the binary
-// one is written. `written` gets every file's path, on every rank.
-absl::Status WriteVectors(const SgnsCommand& spec, const Word2vecWeights& weights,
-                          const std::vector<std::string>& words, const Communicator& comm,
-                          std::vector<std::string>* written) {
-  const std::string& dir = spec.output_dir();
-  int file = 0;
-  for (bool output : {false, true}) {
-    if (output && !spec.sgns().save_output_vectors()) break;
-    // The output matrix of hierarchical softmax belongs to the tree's inner nodes, not words.
-    if (output && spec.sgns().loss() == LOSS_HS) break;
-    const std::string base = absl::StrCat(dir, output ? "/vectors.out" : "/vectors");
-    const bool write_bin = file++ % comm.size() == comm.rank();
-    const bool write_txt = file++ % comm.size() == comm.rank();
-    if (write_bin || write_txt) {
-      const EmbeddingMatrix m = weights.Export(words, output);
-      if (write_bin) {
-        if (absl::Status s = WriteWord2vecBinary(base + ".bin", m); !s.ok()) return s;
-      }
-      if (write_txt) {
-        if (absl::Status s = WriteWord2vecText(base + ".txt", m); !s.ok()) return s;
-      }
-    }
-    written->push_back(base + ".bin");
-    written->push_back(base + ".txt");
-  }
-  return absl::OkStatus();
-}
-
-// The model of this rank: its own, or with --share-model host the one its host's ranks map
-// (host rank 0 initializes it and reads the checkpoint; the others wait at a host barrier).
-struct RankModel {
-  std::unique_ptr<Communicator> host;      // sharing: the ranks of this host
-  std::unique_ptr<Communicator> replicas;  // sharing: the hosts' rank 0s (null on the others)
-  std::unique_ptr<SharedMemory> memory;    // sharing: W, C, then the row marks
-  std::unique_ptr<Word2vecWeights> weights;
-  uint8_t* marks = nullptr;
-  // Whether this rank writes the model's initial values (every rank without sharing).
-  bool initializes() const { return host == nullptr || host->rank() == 0; }
-};
-
-absl::StatusOr<RankModel> MakeRankModel(const SgnsSpec& spec, int64_t rows, Communicator* comm) {
-  RankModel m;
-  if (spec.share_model() == SHARE_MODEL_HOST && comm->local_size() > 1) {
-    absl::StatusOr<std::unique_ptr<Communicator>> host = comm->SplitByHost();
-    if (!host.ok()) return host.status();
-    m.host = *std::move(host);
-    const size_t model_bytes = Word2vecWeights::StorageBytes(rows, spec.dim());
-    absl::StatusOr<std::unique_ptr<SharedMemory>> memory =
-        m.host->AllocateShared(model_bytes + 2 * static_cast<size_t>(rows));
-    // Every host must share, or none: the merges run over one kind of replica. A host without
-    // room for the model in shared memory makes every rank train its own replica instead.
-    absl::StatusOr<int64_t> all_shared = comm->MinInt64(memory.ok() ? 1 : 0);
-    if (!all_shared.ok()) return all_shared.status();
-    if (*all_shared == 1) {
-      m.memory = *std::move(memory);
-      m.weights = std::make_unique<Word2vecWeights>(rows, spec.dim(), m.memory->data());
-      m.marks = static_cast<uint8_t*>(m.memory->data()) + model_bytes;
-      absl::StatusOr<std::unique_ptr<Communicator>> replicas =
-          comm->Split(m.host->rank() == 0 ? 0 : -1);
-      if (!replicas.ok()) return replicas.status();
-      m.replicas = *std::move(replicas);
-    } else {
-      if (!memory.ok() && m.host->rank() == 0) {  // one line per host
-        std::fprintf(stderr,
-                     "wordmill sgns: %s: no shared model (%s); every rank trains its own "
-                     "replica (--share-model none)\n",
-                     comm->Where().c_str(), std::string(memory.status().message()).c_str());
-      }
-      if (memory.ok()) memory->reset();  // released on every rank of the host together
-      m.host.reset();
-    }
-  }
-  if (m.weights == nullptr) m.weights = std::make_unique<Word2vecWeights>(rows, spec.dim());
-  if (m.initializes()) m.weights->Initialize(spec.seed());
-  return m;
-}
-
-// Loads the checkpoint for --resume; returns the epochs already done. Only the ranks that
-// initialize the model read the checkpoint into it; the epoch count they
-// read is the same on every host and reaches the host's other ranks by a maximum.
-absl::StatusOr<int> Resume(const SgnsCommand& spec, uint64_t vocab_checksum, const RankModel& model,
-                           Communicator* comm) {
-  const std::string path = Word2vecCheckpointPath(spec.output_dir());
-  absl::StatusOr<int> done = 0;
-  if (!std::filesystem::exists(path)) {
-    done = absl::FailedPreconditionError(
-        absl::StrCat("--resume: no checkpoint at ", path, " (run without --resume first)"));
-  } else if (model.initializes()) {
-    done = ReadWord2vecCheckpoint(path, vocab_checksum, SgnsSpecFingerprint(spec.sgns()),
-                                  model.weights.get());
-  }
-  if (absl::Status s = comm->AgreeOk(done.status()); !s.ok()) return s;
-  absl::StatusOr<int64_t> epochs = comm->MaxInt64(*done);
-  if (!epochs.ok()) return epochs.status();
-  return static_cast<int>(*epochs);
-}
-
-absl::Status Train(const SgnsCommand& spec, const Vocabulary& vocab, const Word2vecCorpus& corpus,
-                   RankModel* model, int start_epoch, bool* stopped, Communicator* comm,
-                   const EpochCallback& on_epoch, StageOutputs* outputs) {
-  Word2vecWeights* weights = model->weights.get();
-  std::vector<int64_t> counts;
-  for (const VocabWord& w : vocab) counts.push_back(w.count);
-  Word2vecTrainerOptions options;
-  options.host = model->host.get();
-  options.replicas = model->replicas.get();
-  options.shared_marks = model->marks;
-  options.threads = ResolveThreads(spec.runtime(), *comm);
-  options.progress_seconds = spec.runtime().progress_seconds();
-  absl::StatusOr<std::unique_ptr<Word2vecTrainer>> trainer =
-      Word2vecTrainer::Create(spec.sgns(), counts, &corpus, weights, options, comm);
-  if (!trainer.ok()) return trainer.status();
-  if ((*trainer)->total_tokens() == 0) {
-    return absl::InvalidArgumentError(
-        "the corpus has no words of the vocabulary: nothing to train");
-  }
-  const uint64_t checksum = VocabularyChecksum(vocab);
-  const int epochs = spec.sgns().epochs();
-  const int stop = spec.sgns().stop_after_epochs();
-  for (int epoch = start_epoch; epoch < epochs; ++epoch) {
-    if (absl::Status s = (*trainer)->TrainEpoch(epoch); !s.ok()) return s;
-    absl::Status written =
-        comm->rank() == 0
-            ? WriteWord2vecCheckpoint(Word2vecCheckpointPath(spec.output_dir()), *weights, checksum,
-                                      SgnsSpecFingerprint(spec.sgns()), epoch + 1)
-            : absl::OkStatus();
-    if (absl::Status s = comm->AgreeOk(written); !s.ok()) return s;
-    if (on_epoch) on_epoch(epoch + 1);
-    if (stop > 0 && epoch + 1 >= stop && epoch + 1 < epochs) {
-      *stopped = true;
-      break;
-    }
-  }
-  outputs->work_items = (*trainer)->total_tokens() * (epochs - start_epoch);
-  outputs->work_unit = "words";
-  if (comm->rank() == 0) {
-    const Word2vecTrainer& t = **trainer;
-    std::printf(
-        "wordmill sgns: %lld words x %d epochs (from epoch %d) in %.2f s on %d rank(s) x %d "
-        "thread(s)%s, %d sync(s) per epoch of %.1f MB each (%.2f s in all); last epoch's loss "
-        "%.4f\n",
-        static_cast<long long>(t.total_tokens()), epochs, start_epoch + 1, t.seconds(),
-        comm->size(), options.threads,
-        t.ranks_per_model() > 1
-            ? absl::StrCat(" (one model shared by ", t.ranks_per_model(), " ranks)").c_str()
-            : "",
-        t.syncs_per_epoch(), t.sync_bytes() / 1e6, t.sync_seconds(), t.mean_loss());
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::Status RunSgnsStage(const SgnsCommand& spec, Communicator* comm, StageOutputs* outputs,
@@ -312,47 +161,40 @@ absl::Status RunSgnsStage(const SgnsCommand& spec, Communicator* comm, StageOutp
                          spec.output_dir() + "/ids", SgnsCommand::descriptor()->full_name(),
                          EffectiveSpecText(spec), comm);
   if (!encoded.ok()) return encoded.status();
-  const uint64_t checksum = VocabularyChecksum(*vocab);
-  absl::StatusOr<Word2vecCorpus> corpus = LoadIdShard(encoded->path, checksum);
-  if (absl::Status s = comm->AgreeOk(corpus.status()); !s.ok()) return s;
-  absl::StatusOr<RankModel> model =
-      MakeRankModel(spec.sgns(), static_cast<int64_t>(vocab->size()), comm);
-  if (absl::Status s = comm->AgreeOk(model.status()); !s.ok()) return s;
-  const Word2vecWeights& weights = *model->weights;
-  int start_epoch = 0;
-  if (spec.resume()) {
-    absl::StatusOr<int> done = Resume(spec, checksum, *model, comm);
-    if (!done.ok()) return done.status();
-    start_epoch = *done;
+  TrainerContext context;
+  context.comm = comm;
+  context.output_dir = spec.output_dir();
+  context.threads = ResolveThreads(spec.runtime(), *comm);
+  context.progress_seconds = spec.runtime().progress_seconds();
+  absl::StatusOr<std::unique_ptr<Trainer>> trainer =
+      CreateWord2vecTrainer(spec.sgns(), *vocab, encoded->path, context);
+  if (!trainer.ok()) return trainer.status();
+  TrainerRunOptions options;
+  options.resume = spec.resume();
+  options.stop_after_epochs = spec.sgns().stop_after_epochs();
+  options.on_epoch = on_epoch;
+  absl::StatusOr<TrainerRunResult> run = RunTrainer(trainer->get(), context, options);
+  if (!run.ok()) return run.status();
+  if (run->end_epoch > run->start_epoch) {
+    outputs->work_items = (*trainer)->items_per_epoch() * (spec.sgns().epochs() - run->start_epoch);
+    outputs->work_unit = "words";
   }
-  bool stopped = false;
-  if (start_epoch < spec.sgns().epochs()) {
-    if (absl::Status s =
-            Train(spec, *vocab, *corpus, &*model, start_epoch, &stopped, comm, on_epoch, outputs);
-        !s.ok()) {
-      return s;
-    }
-  }
-  if (stopped) {
-    outputs->stopped = true;
-    if (comm->rank() == 0) {
+  if (comm->rank() == 0) {
+    std::printf("%s", (*trainer)->Summary().c_str());
+    if (run->stopped) {
       std::printf("  stopped after epoch %d of %d (--stop-after-epochs); continue with --resume\n",
                   spec.sgns().stop_after_epochs(), spec.sgns().epochs());
+    } else {
+      std::printf("  vocabulary %zu words; wrote: %s %s\n", vocab->size(), vocab_path.c_str(),
+                  absl::StrJoin(run->files, " ").c_str());
     }
-    return absl::OkStatus();
-  }
-  std::vector<std::string> words;
-  words.reserve(vocab->size());
-  for (const VocabWord& w : *vocab) words.push_back(w.word);
-  std::vector<std::string> written{vocab_path};
-  absl::Status status = WriteVectors(spec, weights, words, *comm, &written);
-  if (absl::Status s = comm->AgreeOk(status); !s.ok()) return s;
-  if (comm->rank() == 0) {
-    std::printf("  vocabulary %zu words; wrote: %s\n", vocab->size(),
-                absl::StrJoin(written, " ").c_str());
     std::fflush(stdout);
   }
-  outputs->files = std::move(written);
+  outputs->stopped = run->stopped;
+  if (!run->stopped) {
+    outputs->files = {vocab_path};
+    outputs->files.insert(outputs->files.end(), run->files.begin(), run->files.end());
+  }
   return absl::OkStatus();
 }
 

@@ -22,6 +22,7 @@
 #include "workers/document_reader.h"
 #include "workers/input_files.h"
 #include "workers/subword_encoder.h"
+#include "workers/runtime_threads.h"
 #include "workers/vocab_builder.h"
 
 namespace wordmill {

@@ -189,6 +189,36 @@ TEST_F(GloveCommandTest, ProgressLinesShowEpochRateCostAndEta) {
     ++lines;
   }
   EXPECT_GT(lines, 0) << result.output;
+  // metrics.tsv holds a row per progress line and one per epoch with the epoch's cost.
+  const std::vector<std::string> rows =
+      absl::StrSplit(ReadFile(dir_.File("p/metrics.tsv")), '\n', absl::SkipEmpty());
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows[0],
+            "trainer\tepoch\tkind\tfraction\tloss\tlearning_rate\titems_per_second\tunit\tseconds");
+  int progress_rows = 0, epoch_rows = 0;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const std::vector<std::string> cells = absl::StrSplit(rows[i], '\t');
+    ASSERT_EQ(cells.size(), 9u) << rows[i];
+    EXPECT_EQ(cells[0], "glove");
+    EXPECT_EQ(cells[5], "0.05");  // eta
+    EXPECT_EQ(cells[7], "records");
+    EXPECT_GE(std::stod(cells[6]), 0) << rows[i];  // 0 before the first read of a rank
+    if (cells[2] == "progress") {
+      ++progress_rows;
+      continue;
+    }
+    ASSERT_EQ(cells[2], "epoch");
+    ++epoch_rows;
+    EXPECT_GT(std::stod(cells[6]), 0) << rows[i];
+    EXPECT_EQ(cells[1], std::to_string(epoch_rows));
+    EXPECT_DOUBLE_EQ(std::stod(cells[3]), epoch_rows / 20.0);
+    const std::string printed = absl::StrCat("wordmill glove: epoch ", epoch_rows, "/20 cost ");
+    const size_t at = result.output.find(printed);
+    ASSERT_NE(at, std::string::npos) << printed;
+    EXPECT_NEAR(std::stod(result.output.substr(at + printed.size(), 8)), std::stod(cells[4]), 1e-6);
+  }
+  EXPECT_EQ(progress_rows, lines);
+  EXPECT_EQ(epoch_rows, 20);
   // Without --progress-seconds (0 in Run) there are none.
   result = Glove(1, dir_.File("q"), "--epochs 2 --threads 1");
   EXPECT_EQ(result.output.find("\nglove: epoch"), std::string::npos) << result.output;

@@ -2,8 +2,10 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 
@@ -23,6 +25,16 @@ std::string Flags(const std::string& out) {
   return absl::StrCat(" sgns --output-dir ", out,
                       " --dim 16 --window 3 --epochs 3 --min-count 1 --sample 0 --threads 1"
                       " --progress-seconds 0 --seed 5 ");
+}
+
+// The rows of DIR/metrics.tsv after its header, split at tabs.
+std::vector<std::vector<std::string>> MetricsRows(const std::string& dir) {
+  const std::vector<std::string> lines =
+      absl::StrSplit(ReadFile(dir + "/metrics.tsv"), '\n', absl::SkipEmpty());
+  EXPECT_FALSE(lines.empty());
+  std::vector<std::vector<std::string>> rows;
+  for (size_t i = 1; i < lines.size(); ++i) rows.push_back(absl::StrSplit(lines[i], '\t'));
+  return rows;
 }
 
 class SgnsCommandTest : public ::testing::Test {
@@ -75,6 +87,26 @@ TEST_F(SgnsCommandTest, ResumeContinuesExactlyAndRefusesOtherSettingsAndCorrupti
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("from epoch 2"), std::string::npos) << r.output;
   EXPECT_EQ(ReadFile(full + "/vectors.bin"), ReadFile(part + "/vectors.bin"));
+  // metrics.tsv: one row per epoch (no progress lines), the resumed run's the same as the
+  // uninterrupted one's but for the timings, and the last loss is the summary's.
+  const std::vector<std::vector<std::string>> rows = MetricsRows(full), resumed = MetricsRows(part);
+  ASSERT_EQ(rows.size(), 3u);
+  ASSERT_EQ(resumed.size(), 3u);
+  for (int e = 0; e < 3; ++e) {
+    ASSERT_EQ(rows[e].size(), 9u);
+    EXPECT_EQ(rows[e][0], "word2vec");
+    EXPECT_EQ(rows[e][1], std::to_string(e + 1));
+    EXPECT_EQ(rows[e][2], "epoch");
+    EXPECT_EQ(rows[e][3], e == 0 ? "0.333333" : e == 1 ? "0.666667" : "1.000000");
+    EXPECT_EQ(rows[e][7], "words");
+    EXPECT_GT(std::stod(rows[e][4]), 0);
+    for (int column : {0, 1, 2, 3, 4, 5, 7}) EXPECT_EQ(rows[e][column], resumed[e][column]);
+  }
+  EXPECT_LT(std::stod(rows[2][4]), std::stod(rows[0][4]));  // the loss falls
+  EXPECT_GT(std::stod(rows[0][5]), std::stod(rows[2][5]));  // and so does the learning rate
+  const size_t at = r.output.find("last epoch's loss ");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  EXPECT_NEAR(std::stod(r.output.substr(at + 18, 6)), std::stod(rows[2][4]), 0.51e-4);
 
   r = Sgns(Flags(dir_.File("none")) + " --resume");
   EXPECT_EQ(r.exit_code, 2) << r.output;

@@ -19,7 +19,7 @@
 #include "workers/cooccur_runs.h"
 #include "workers/id_encoder.h"
 #include "workers/subword_vocab.h"
-#include "workers/vocab_builder.h"
+#include "workers/runtime_threads.h"
 
 namespace wordmill {
 namespace {

@@ -9,7 +9,8 @@
 #include "tokenizers/word_tokenizer.h"
 #include "workers/document_reader.h"
 #include "workers/shard_plan.h"
-#include "workers/vocab_builder.h"
+#include "workers/runtime_threads.h"
+#include "workers/shared_file_list.h"
 
 namespace wordmill {
 namespace {

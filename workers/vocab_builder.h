@@ -1,19 +1,22 @@
 // The distributed vocabulary stage.
 //
 //  1. Rank 0 expands the inputs and broadcasts the paths; the ranks resolve a share of the files
-//     each (ShareFileList) and exchange the results; every rank computes the same
+//     each and exchange the results (workers/shared_file_list.h); every rank computes the same
 //     work-unit plan and its share (workers/shard_plan.h); the ranks of one host pool their
-//     shares.
+//     shares (workers/unit_queue.h).
 //  2. Every thread of every rank on a host takes the next unit of the host's pool (an atomic
 //     counter in shared memory, so the host's ranks finish together), tokenizes, and counts
-//     into its own WordCounter (budget: half of --vocab-memory-mb, split among threads).
+//     into its own WordCounter (budget: half of --vocab-memory-mb, split among threads;
+//     workers/rank_word_counter.h).
 //  3. Thread tables are merged; entries are routed to their owner rank (the high half of the
 //     word's WordHash scaled to the rank count) in all-to-all rounds of at most
 //     --exchange-batch-mb per rank; without a budget an owner adds them to its own table (the
-//     entries it sent away are set to 0), with one into a table budgeted at the other half.
+//     entries it sent away are set to 0), with one into a table budgeted at the other half
+//     (workers/vocab_exchange.h).
 //  4. Owners apply min_count and max_size and sort their part; every rank receives all parts
 //     and merges them (count desc, bytes asc, cut to max_size), so every rank holds the
-//     identical vocabulary.
+//     identical vocabulary (workers/vocab_merge.h). The figures are summed over the ranks
+//     (workers/vocab_stats.h).
 // Counts are 64-bit throughout. Any rank's failure stops all ranks at the next agreement point.
 #ifndef WORDMILL_WORKERS_VOCAB_BUILDER_H_
 #define WORDMILL_WORKERS_VOCAB_BUILDER_H_
@@ -26,7 +29,6 @@
 #include "cluster/communicator.h"
 #include "formats/vocab_file.h"
 #include "formats/wordmill.pb.h"
-#include "workers/input_files.h"
 
 namespace wordmill {
 
@@ -43,15 +45,6 @@ struct VocabularyOptions {
   // ranks' tables are gathered on rank 0.
   bool count_line_ends = false;
 };
-
-// Worker threads per rank for RuntimeSpec.threads (0 = hardware threads / ranks on this host).
-int ResolveThreads(const RuntimeSpec& runtime, const Communicator& comm);
-
-// Rank 0 expands the inputs (one directory scan of the file system, not one per rank) and
-// broadcasts the paths; rank r resolves files r, r + P, ... (size, compression, format: opening
-// a zstd file to sniff its format decompresses its first block) and every rank receives every
-// resolution. An unreadable or corrupt file is reported by the rank that resolved it. Collective.
-absl::StatusOr<std::vector<InputFile>> ShareFileList(const InputSpec& spec, Communicator* comm);
 
 absl::StatusOr<VocabularyResult> BuildVocabulary(const VocabCommand& spec, Communicator* comm,
                                                  const VocabularyOptions& options = {});
