@@ -158,6 +158,7 @@ int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm) {
         "  neighbors the nearest words by cosine similarity\n"
         "  export    write vectors as word2vec, GloVe, fastText .vec, NumPy .npy and shared .wmv\n"
         "  run       the whole pipeline from one config file, resumable (pipeline/examples/)\n"
+        "  version   version, git commit, build flags and library versions (also --version)\n"
         "  help      this text; `wordmill help COMMAND` or `wordmill COMMAND --help` for flags\n\n"
         "Every flag maps to a field of formats/wordmill.proto; `--print-spec` prints the effective "
         "spec.\n");
