@@ -93,6 +93,12 @@ std::unique_ptr<Communicator> CreateLocalCommunicator();
 // communicates) and finalized when the communicator is destroyed.
 std::unique_ptr<Communicator> CreateCommunicator(int* argc, char*** argv);
 
+// The MPI wordmill was compiled against ("4.1.4", Open MPI's version macros) and the first line
+// of MPI_Get_library_version (the library it runs with; callable before MPI_Init), for
+// `wordmill --version`.
+std::string MpiCompiledVersion();
+std::string MpiLibraryVersion();
+
 // Ends the whole job from any rank (MPI_Abort); for use only when a rank cannot reach the next
 // collective (e.g. a crash-grade internal error).
 [[noreturn]] void AbortJob(int exit_code);

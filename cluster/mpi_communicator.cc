@@ -326,4 +326,20 @@ void AbortJob(int exit_code) {
   std::exit(exit_code);
 }
 
+std::string MpiCompiledVersion() {
+#ifdef OMPI_MAJOR_VERSION
+  return absl::StrCat(OMPI_MAJOR_VERSION, ".", OMPI_MINOR_VERSION, ".", OMPI_RELEASE_VERSION);
+#else
+  return absl::StrCat("MPI ", MPI_VERSION, ".", MPI_SUBVERSION);
+#endif
+}
+
+std::string MpiLibraryVersion() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int length = 0;
+  if (MPI_Get_library_version(text, &length) != MPI_SUCCESS) return "unknown";
+  const std::string all(text);  // NUL-terminated
+  return all.substr(0, all.find('\n'));
+}
+
 }  // namespace wordmill

@@ -10,7 +10,8 @@
 # MPI's choice). The first non-option argument is the wordmill subcommand (a config file means
 # `run CONFIG`). THREADS becomes --threads / --set runtime.threads unless the arguments set it.
 # Rerunning the same command after a failure continues (cluster/README.md, "Resume").
-# Environment: WORDMILL (binary; default build/wordmill next to this script's repository),
+# Environment: WORDMILL (binary; default build/wordmill next to this script's repository, else
+# the installed <prefix>/bin/wordmill, else wordmill on PATH),
 # MPIRUN_ARGS (extra mpirun flags).
 set -euo pipefail
 
@@ -36,7 +37,14 @@ if [[ -z "$ranks" ]]; then
 fi
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-wordmill=${WORDMILL:-$repo/build/wordmill}
+# The binary: $WORDMILL, else build/wordmill of this repository, else the installed one
+# (this script installed as <prefix>/share/wordmill/cluster/mpirun.sh: <prefix>/bin/wordmill),
+# else `wordmill` on PATH.
+wordmill=${WORDMILL:-}
+for candidate in "$repo/build/wordmill" "$repo/../../bin/wordmill" "$(command -v wordmill || true)"; do
+  if [[ -z "$wordmill" && -n "$candidate" && -x "$candidate" ]]; then wordmill=$candidate; fi
+done
+[[ -n "$wordmill" ]] || { echo "$0: no wordmill binary (set WORDMILL=/path/to/wordmill)" >&2; exit 2; }
 case "$1" in
   run | vocab | cooccur | glove | sgns | tokenize | eval | neighbors | inspect | export | help)
     command=$1

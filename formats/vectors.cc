@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "formats/mapped_file.h"
 #include "formats/npy_file.h"
 #include "formats/wmv_file.h"
@@ -101,9 +102,8 @@ absl::StatusOr<std::string> NpyVocabPath(const std::string& path, const VectorsO
 }  // namespace
 
 absl::StatusOr<VectorsFormat> DetectVectorsFormat(const std::string& path) {
-  absl::StatusOr<std::string> head = ReadHead(path);
-  if (!head.ok()) return head.status();
-  return Detect(path, *head);
+  WM_ASSIGN_OR_RETURN(const std::string head, ReadHead(path));
+  return Detect(path, head);
 }
 
 const char* VectorsFormatName(VectorsFormat format) {
@@ -144,12 +144,8 @@ struct Vectors::Impl {
 };
 
 absl::Status Vectors::Impl::LoadWmv(const VectorsOptions& options) {
-  absl::StatusOr<std::unique_ptr<WmvReader>> reader = WmvReader::Open(path);
-  if (!reader.ok()) return reader.status();
-  if (options.verify_checksums) {
-    if (absl::Status s = (*reader)->VerifyChecksums(); !s.ok()) return s;
-  }
-  wmv = *std::move(reader);
+  WM_ASSIGN_OR_RETURN(wmv, WmvReader::Open(path));
+  if (options.verify_checksums) WM_RETURN_IF_ERROR(wmv->VerifyChecksums());
   rows = wmv->rows();
   dim = wmv->dim();
   if (wmv->dtype() == WMV_FLOAT32) {
@@ -164,27 +160,21 @@ absl::Status Vectors::Impl::LoadWmv(const VectorsOptions& options) {
 }
 
 absl::Status Vectors::Impl::LoadNpy(const VectorsOptions& options) {
-  absl::StatusOr<std::unique_ptr<MappedFile>> file = MappedFile::Open(path);
-  if (!file.ok()) return file.status();
-  absl::StatusOr<NpyLayout> layout = ParseNpyHeader(path, (*file)->data(), (*file)->size());
-  if (!layout.ok()) return layout.status();
-  if (layout->cols > kMaxDim) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": header field shape has ", layout->cols,
+  WM_ASSIGN_OR_RETURN(npy, MappedFile::Open(path));
+  WM_ASSIGN_OR_RETURN(const NpyLayout layout, ParseNpyHeader(path, npy->data(), npy->size()));
+  if (layout.cols > kMaxDim) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": header field shape has ", layout.cols,
                                                    " columns; expected 1..", kMaxDim));
   }
-  absl::StatusOr<std::string> vocab = NpyVocabPath(path, options);
-  if (!vocab.ok()) return vocab.status();
-  absl::StatusOr<std::vector<std::string>> words =
-      ReadVocabTxt(*vocab, layout->rows,
-                   absl::StrCat(path, " has shape (", layout->rows, ", ", layout->cols, ")"));
-  if (!words.ok()) return words.status();
-  npy = *std::move(file);
-  rows = layout->rows;
-  dim = static_cast<int>(layout->cols);
-  matrix.words = *std::move(words);
+  WM_ASSIGN_OR_RETURN(const std::string vocab, NpyVocabPath(path, options));
+  WM_ASSIGN_OR_RETURN(matrix.words, ReadVocabTxt(vocab, layout.rows,
+                                                 absl::StrCat(path, " has shape (", layout.rows,
+                                                              ", ", layout.cols, ")")));
+  rows = layout.rows;
+  dim = static_cast<int>(layout.cols);
   matrix.dim = dim;
-  const char* data = npy->data().data() + layout->data_offset;
-  if (layout->data_offset % alignof(float) == 0) {  // NumPy pads the header to 16 or 64 bytes
+  const char* data = npy->data().data() + layout.data_offset;
+  if (layout.data_offset % alignof(float) == 0) {  // NumPy pads the header to 16 or 64 bytes
     values = reinterpret_cast<const float*>(data);
   } else {
     matrix.values.resize(static_cast<size_t>(rows) * dim);
@@ -195,9 +185,7 @@ absl::Status Vectors::Impl::LoadNpy(const VectorsOptions& options) {
 }
 
 absl::Status Vectors::Impl::Load(const VectorsOptions& options) {
-  absl::StatusOr<VectorsFormat> detected = DetectVectorsFormat(path);
-  if (!detected.ok()) return detected.status();
-  format = *detected;
+  WM_ASSIGN_OR_RETURN(format, DetectVectorsFormat(path));
   switch (format) {
     case VectorsFormat::kWmv:
       return LoadWmv(options);
@@ -206,12 +194,11 @@ absl::Status Vectors::Impl::Load(const VectorsOptions& options) {
     default:
       break;
   }
-  absl::StatusOr<EmbeddingMatrix> m = ReadEmbeddings(
-      path, format == VectorsFormat::kWord2vecBinary ? EmbeddingFormat::kWord2vecBinary
-            : format == VectorsFormat::kGloveText    ? EmbeddingFormat::kGloveText
-                                                     : EmbeddingFormat::kWord2vecText);
-  if (!m.ok()) return m.status();
-  matrix = *std::move(m);
+  WM_ASSIGN_OR_RETURN(matrix, ReadEmbeddings(path, format == VectorsFormat::kWord2vecBinary
+                                                       ? EmbeddingFormat::kWord2vecBinary
+                                                   : format == VectorsFormat::kGloveText
+                                                       ? EmbeddingFormat::kGloveText
+                                                       : EmbeddingFormat::kWord2vecText));
   rows = matrix.rows();
   dim = matrix.dim;
   values = matrix.values.data();
@@ -236,7 +223,7 @@ absl::StatusOr<std::unique_ptr<Vectors>> Vectors::Open(const std::string& path,
                                                        const VectorsOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
-  if (absl::Status s = impl->Load(options); !s.ok()) return s;
+  WM_RETURN_IF_ERROR(impl->Load(options));
   if (impl->wmv == nullptr) {
     impl->index.reserve(impl->rows);
     for (int64_t i = 0; i < impl->rows; ++i) impl->index.emplace(impl->matrix.words[i], i);
@@ -248,7 +235,7 @@ absl::StatusOr<EmbeddingMatrix> Vectors::ReadAll(const std::string& path,
                                                  const VectorsOptions& options) {
   Impl impl;
   impl.path = path;
-  if (absl::Status s = impl.Load(options); !s.ok()) return s;
+  WM_RETURN_IF_ERROR(impl.Load(options));
   return impl.TakeMatrix();
 }
 

@@ -161,6 +161,7 @@ int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm) {
         "  rnn train|eval|predict|sample LSTM/GRU classifiers, taggers, language models on the\n"
         "            vectors (data parallel across ranks and threads)\n"
         "  run       the whole pipeline from one config file, resumable (pipeline/examples/)\n"
+        "  version   version, git commit, build flags and library versions (also --version)\n"
         "  help      this text; `wordmill help COMMAND` or `wordmill COMMAND --help` for flags\n\n"
         "Every flag maps to a field of formats/wordmill.proto; `--print-spec` prints the effective "
         "spec.\n");

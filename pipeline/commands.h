@@ -30,6 +30,8 @@ int RunExportCommand(const std::vector<std::string>& args, Communicator* comm);
 int RunRnnCommand(const std::vector<std::string>& args, Communicator* comm);
 // `wordmill run CONFIG`: the whole pipeline (pipeline/run.h).
 int RunPipelineCommand(const std::vector<std::string>& args, Communicator* comm);
+// `wordmill version` / `wordmill --version`: version, commit, build and library versions.
+int RunVersionCommand(const std::vector<std::string>& args, Communicator* comm);
 // `wordmill help [COMMAND]`.
 int RunHelpCommand(const std::vector<std::string>& args, Communicator* comm);
 

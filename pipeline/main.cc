@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
     code = wordmill::RunRnnCommand(args, comm.get());
   } else if (command == "run") {
     code = wordmill::RunPipelineCommand(args, comm.get());
+  } else if (command == "version" || command == "--version") {
+    code = wordmill::RunVersionCommand(args, comm.get());
   } else if (command == "help" || command == "--help" || command == "-h") {
     code = wordmill::RunHelpCommand(args, comm.get());
   } else {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "formats/atomic_file.h"
+#include "pipeline/build_info.h"
 
 namespace wordmill {
 namespace {
@@ -64,6 +65,15 @@ std::string ReportJson(const Pipeline& pipeline, const std::string& config_path,
   std::string j = "{\n";
   absl::StrAppend(&j, "  \"config\": ", JsonString(config_path), ",\n");
   absl::StrAppend(&j, "  \"output_dir\": ", JsonString(pipeline.output_dir()), ",\n");
+  const BuildInfo& build = GetBuildInfo();
+  absl::StrAppend(&j, "  \"wordmill\": {\"version\": ", JsonString(build.version()),
+                  ", \"git_commit\": ", JsonString(build.git_commit()),
+                  ", \"build_type\": ", JsonString(build.build_type()),
+                  ", \"arch_flags\": ", JsonString(build.arch_flags()),
+                  ", \"openmpi\": ", JsonString(build.openmpi()),
+                  ", \"abseil\": ", JsonString(build.abseil()),
+                  ", \"protobuf\": ", JsonString(build.protobuf()),
+                  ", \"zstd\": ", JsonString(build.zstd()), "},\n");
   absl::StrAppend(&j, "  \"ranks\": ", run.ranks, ",\n  \"threads\": ", run.threads, ",\n");
   absl::StrAppend(&j, "  \"seconds\": ", JsonNumber(run.seconds), ",\n  \"stages\": [\n");
   for (size_t i = 0; i < run.stages.size(); ++i) {
@@ -141,6 +151,8 @@ std::string ReportMarkdown(const Pipeline& pipeline, const std::string& config_p
       absl::StrCat("# wordmill run: ", config_path, "\n\n", run.ranks, " rank(s) x ", run.threads,
                    " thread(s); this run took ", absl::StrFormat("%.2f", run.seconds),
                    " s (skipped stages show the time of the run that made them).\n\n");
+  // Which build wrote this report (each stage's manifest records the build that completed it).
+  absl::StrAppend(&md, "Built by:\n\n```\n", FormatBuildInfo(GetBuildInfo()), "```\n\n");
   absl::StrAppend(&md,
                   "| stage | status | wall s | CPU s (all ranks) | peak MiB (max rank) | "
                   "throughput | per rank: CPU s / peak MiB |\n"

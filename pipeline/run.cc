@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "formats/file_util.h"
+#include "pipeline/build_info.h"
 #include "pipeline/manifest.h"
 #include "pipeline/pause_point.h"
 #include "pipeline/report.h"
@@ -326,6 +327,7 @@ absl::Status PipelineRunner::RunStage(size_t index) {
                                .count());
     m.set_ranks(comm_->size());
     m.set_threads(ResolveThreads(pipeline_.runtime(), *comm_));
+    *m.mutable_build() = GetBuildInfo();
     if (status.ok()) status = WriteManifest(ManifestPath(stage.dir()), m);
     if (status.ok()) {
       std::error_code error;

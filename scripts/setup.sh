@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake make pkg-config ninja-build
+  g++ cmake make pkg-config ninja-build dpkg-dev
   libopenmpi-dev openmpi-bin
   libeigen3-dev libabsl-dev
   libprotobuf-dev protobuf-compiler

@@ -197,6 +197,15 @@ TEST_F(PipelineTest, RerunSkipsChangedOptionRedoesThatStageAndWhatFollows) {
   }
   const std::string sg = ReadFile(out + "/sg/vectors.bin");
   const std::string vocab_manifest = ReadFile(out + "/work/vocab/MANIFEST.textproto");
+  // The manifests and the report name the build that ran (`wordmill --version`).
+  const std::string version = testing::RunCommand(testing::WordmillBin() + " --version").output;
+  const size_t commit = version.find("(commit ") + 8;
+  EXPECT_NE(vocab_manifest.find("git_commit: \"" +
+                                version.substr(commit, version.find(',', commit) - commit) + "\""),
+            std::string::npos)
+      << vocab_manifest;
+  EXPECT_NE(ReadFile(out + "/report.md").find(version.substr(0, version.find('\n'))),
+            std::string::npos);
 
   r = Run(1, config);
   ASSERT_EQ(r.exit_code, 0) << r.output;
