@@ -86,6 +86,12 @@ TEST_P(RnnTorchTest, SameLogitsAsPyTorch) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
+std::string CaseName(const ::testing::TestParamInfo<TorchCase>& info) {
+  static const char* const kNames[] = {"BiLstm2LastState", "BiGruMaxPool", "LstmMeanPool",
+                                       "BiGru2Tagger", "LstmTiedLm"};
+  return kNames[info.index];
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Networks, RnnTorchTest,
     ::testing::Values(TorchCase{RNN_TASK_CLASSIFY, RNN_CELL_LSTM, true, 2, RNN_POOLING_LAST, false},
@@ -94,11 +100,7 @@ INSTANTIATE_TEST_SUITE_P(
                                 false},
                       TorchCase{RNN_TASK_TAG, RNN_CELL_GRU, true, 2, RNN_POOLING_LAST, false},
                       TorchCase{RNN_TASK_LM, RNN_CELL_LSTM, false, 1, RNN_POOLING_LAST, true}),
-    [](const ::testing::TestParamInfo<TorchCase>& info) {
-      static const char* const kNames[] = {"BiLstm2LastState", "BiGruMaxPool", "LstmMeanPool",
-                                           "BiGru2Tagger", "LstmTiedLm"};
-      return std::string(kNames[info.index]);
-    });
+    CaseName);
 
 }  // namespace
 }  // namespace wordmill::testing
